@@ -124,6 +124,9 @@ class Context {
   // `image` is untrusted: a fatbin container, cubin or PTX text.
   virtual Result<Handle> ModuleLoad(std::span<const uint8_t> image, ModuleInfo* info) = 0;
   virtual Status ModuleUnload(Handle module) = 0;
+  // Address and size of a module-scope variable (`__device__`/`__constant__`).
+  // Used for names ModuleLoad did not list in ModuleInfo::globals.
+  virtual Result<GlobalInfo> ModuleGetGlobal(Handle module, const std::string& name) = 0;
   // `params` is packed with the layout ModuleLoad reported for `function`.
   virtual Status Launch(Handle module, uint32_t function, const LaunchConfig& config,
                         std::span<const uint8_t> params, Handle stream) = 0;
