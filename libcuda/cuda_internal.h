@@ -8,6 +8,9 @@
 #pragma once
 
 #ifndef __CUDA_API_VERSION_INTERNAL
+#if defined(__cuda_cuda_h__)
+#error "<cuda.h> was included without __CUDA_API_VERSION_INTERNAL; include libcuda/cuda_internal.h first"
+#endif
 #define __CUDA_API_VERSION_INTERNAL 1
 #endif
 
