@@ -103,11 +103,10 @@ void Objects::AddHost(void* ptr, size_t size, unsigned int flags, bool owned) {
   host_[reinterpret_cast<uintptr_t>(ptr)] = Host{size, flags, owned};
 }
 
-bool Objects::RemoveHost(void* ptr, bool* owned) {
+bool Objects::RemoveHost(void* ptr, bool owned) {
   std::lock_guard lock(mutex_);
   auto it = host_.find(reinterpret_cast<uintptr_t>(ptr));
-  if (it == host_.end()) return false;
-  *owned = it->second.owned;
+  if (it == host_.end() || it->second.owned != owned) return false;
   host_.erase(it);
   return true;
 }

@@ -4,7 +4,7 @@
 // application passes in is checked against the live set before use.
 #pragma once
 
-#include <cuda.h>
+#include "libcuda/cuda_internal.h"
 
 #include <cstdint>
 #include <map>
@@ -98,7 +98,8 @@ class Objects {
 
   // Host allocations made by cuMemAllocHost / cuMemHostAlloc / registered.
   void AddHost(void* ptr, size_t size, unsigned int flags, bool owned);
-  bool RemoveHost(void* ptr, bool* owned);
+  // Removes the entry at `ptr` if its ownership matches `owned`.
+  bool RemoveHost(void* ptr, bool owned);
   bool FindHost(const void* ptr, void** base, size_t* size, unsigned int* flags);
 
  private:
