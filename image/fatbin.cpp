@@ -106,8 +106,8 @@ Result<std::vector<Entry>> ParseFatbin(std::span<const uint8_t> c) {
     }
     Result<Entry> cubin = CubinEntry(std::move(bytes));
     if (!cubin.ok()) return InvalidImage(where + cubin.status().message());
-    // The header's SM is what drivers select on; keep it over the ELF's flags.
-    cubin->sm = h.sm;
+    // The header's SM is what drivers select on; the ELF's flags fill in a zero.
+    if (h.sm != 0) cubin->sm = h.sm;
     entries.push_back(std::move(cubin).value());
   }
   return entries;
