@@ -60,7 +60,9 @@ TEST_CASE("ParsePtx: nvcc output gives the same layouts as the cubin", "[image]"
   CHECK(FindKernel(*info, "_Z9no_paramsv")->params.empty());
   CHECK(FindKernel(*info, "_Z5Twicef") == nullptr);  // a .func, not a kernel
 
-  REQUIRE(info->globals.size() == 4);
+  REQUIRE(info->globals.size() == 5);
+  CHECK(FindGlobal(*info, "mvar")->managed);
+  CHECK_FALSE(FindGlobal(*info, "gvar")->managed);
   CHECK(FindGlobal(*info, "gvar")->size == 4);
   CHECK_FALSE(FindGlobal(*info, "gvar")->constant);
   CHECK(FindGlobal(*info, "cvar")->size == 16);
@@ -88,7 +90,7 @@ TEST_CASE("ParsePtx: the PTX inside every container parses", "[image]") {
       auto info = ParsePtx(e.bytes);
       REQUIRE(info.ok());
       CHECK(info->kernels.size() == 5);
-      CHECK(info->globals.size() == 4);
+      CHECK(info->globals.size() == 5);
     }
   }
 }
