@@ -1,5 +1,6 @@
 // ParsePtx: kernels, parameter layouts from .entry signatures, variables.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -32,6 +33,12 @@ const CubinGlobal* FindGlobal(const CubinInfo& info, const std::string& name) {
     if (g.name == name) return &g;
   }
   return nullptr;
+}
+
+int FuzzScale() {
+  const char* scale = std::getenv("VGPU_IMAGE_FUZZ_SCALE");
+  int factor = scale != nullptr ? std::atoi(scale) : 1;
+  return factor > 0 ? factor : 1;
 }
 
 std::string FixturePtx() {
@@ -180,7 +187,7 @@ TEST_CASE("ParsePtx: truncations and flips never crash", "[image][fuzz]") {
   std::uniform_int_distribution<size_t> pos(0, ptx.size() - 1);
   const char kChars[] = "{}()[];,.=-0123456789 \n/*\"";
   std::uniform_int_distribution<size_t> pick(0, sizeof(kChars) - 2);
-  for (int round = 0; round < 300; ++round) {
+  for (int round = 0; round < 300 * FuzzScale(); ++round) {
     std::string s = ptx;
     for (int i = 0; i < 4; ++i) s[pos(rng)] = kChars[pick(rng)];
     (void)ParsePtx(s);
