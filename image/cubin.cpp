@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <string_view>
+#include <unordered_map>
 
 #include "image/bytes.h"
 #include "image/elf.h"
@@ -95,6 +96,13 @@ Result<CubinInfo> ParseCubin(std::span<const uint8_t> bytes) {
   VGPU_ASSIGN_OR_RETURN(std::vector<elf::Symbol> symbols, file.Symbols());
   const std::vector<elf::Section>& sections = file.sections();
 
+  // Cubins of large libraries hold thousands of kernels: look sections up by name once.
+  std::unordered_map<std::string_view, int> section_by_name;
+  for (size_t i = sections.size(); i-- > 0;) section_by_name[sections[i].name] = static_cast<int>(i);
+  auto find_section = [&](const std::string& name) {
+    auto it = section_by_name.find(name);
+    return it == section_by_name.end() ? -1 : it->second;
+  };
   std::map<uint32_t, size_t> kernel_by_symbol;  // symbol index -> info.kernels index
   for (size_t i = 0; i < symbols.size(); ++i) {
     const elf::Symbol& sym = symbols[i];
@@ -103,12 +111,12 @@ Result<CubinInfo> ParseCubin(std::span<const uint8_t> bytes) {
     if (sym.type == elf::kSttFunc && (sym.other & elf::kStoCudaEntry) && section.starts_with(".text.") &&
         section.substr(6) == sym.name) {
       CubinKernel k{std::string(sym.name), {}, 0, 0, 0, kDefaultMaxThreads};
-      int nv_info = file.FindSection(".nv.info." + k.name);
+      int nv_info = find_section(".nv.info." + k.name);
       if (nv_info >= 0) {
         Status s = ReadKernelInfo(sections[nv_info].bytes, &k);
         if (!s.ok()) return InvalidImage("cubin kernel " + k.name + ": " + s.message());
       }
-      int shared = file.FindSection(".nv.shared." + k.name);
+      int shared = find_section(".nv.shared." + k.name);
       if (shared >= 0) {
         if (sections[shared].size > UINT32_MAX) return InvalidImage("cubin kernel " + k.name + ": shared size");
         k.static_shared_bytes = static_cast<uint32_t>(sections[shared].size);
@@ -123,7 +131,8 @@ Result<CubinInfo> ParseCubin(std::span<const uint8_t> bytes) {
       if (!InRange(sym.value, sym.size, s.size)) {
         return InvalidImage("cubin variable " + std::string(sym.name) + " lies outside its section");
       }
-      CubinGlobal g{std::string(sym.name), sym.size, section.starts_with(".nv.constant"), {}};
+      CubinGlobal g{std::string(sym.name), sym.size, section.starts_with(".nv.constant"), {},
+                    (sym.other & elf::kStoCudaManaged) != 0};
       if (elf::HasFileBytes(s.type)) {
         auto init = s.bytes.subspan(sym.value, sym.size);
         g.init.assign(reinterpret_cast<const char*>(init.data()), init.size());

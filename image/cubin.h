@@ -30,6 +30,7 @@ struct CubinGlobal {
   uint64_t size;
   bool constant;     // lives in a .nv.constant<N> bank (__constant__)
   std::string init;  // initial bytes (empty when zero-initialised, e.g. .nv.global)
+  bool managed = false;  // __managed__: st_other bit 0x4 (observed), `.attribute(.managed)` in PTX
 };
 
 struct CubinInfo {

@@ -25,6 +25,7 @@ inline constexpr uint8_t kSttObject = 1;
 inline constexpr uint8_t kSttCudaObject = 13;  // variables in relocatable cubins
 inline constexpr uint8_t kSttFunc = 2;
 inline constexpr uint8_t kStoCudaEntry = 0x10;  // st_other bit nvcc sets on __global__ functions
+inline constexpr uint8_t kStoCudaManaged = 0x04;  // st_other bit on __managed__ variables (observed)
 
 // False for sections that have a size but no bytes in the file.
 bool HasFileBytes(uint32_t section_type);

@@ -48,7 +48,9 @@ std::string TrimPtx(std::string text) {
   return text;
 }
 
-Result<std::string> EntryPayload(const EntryHeader& h, std::span<const uint8_t> payload, size_t index) {
+// `budget` is what the container may still decompress; it shrinks by this entry.
+Result<std::string> EntryPayload(const EntryHeader& h, std::span<const uint8_t> payload, size_t index,
+                                 uint64_t* budget) {
   const bool lz4 = (h.flags & kEntryFlagLz4) != 0;
   const bool zstd = (h.flags & kEntryFlagZstd) != 0;
   const std::string where = "fatbin entry " + std::to_string(index) + ": ";
@@ -57,6 +59,8 @@ Result<std::string> EntryPayload(const EntryHeader& h, std::span<const uint8_t> 
   if (h.compressed_size == 0 || h.compressed_size > payload.size()) {
     return InvalidImage(where + "compressed size exceeds the payload");
   }
+  if (h.uncompressed_size > *budget) return InvalidImage(where + "container decompresses to too many bytes");
+  *budget -= h.uncompressed_size;
   std::span<const uint8_t> src = payload.first(h.compressed_size);
   Result<std::string> out = zstd ? DecompressZstd(src, h.uncompressed_size) : DecompressLz4(src, h.uncompressed_size);
   if (!out.ok()) return InvalidImage(where + out.status().message());
@@ -85,6 +89,7 @@ Result<std::vector<Entry>> ParseFatbin(std::span<const uint8_t> c) {
   std::vector<Entry> entries;
   uint64_t pos = header_size;
   const uint64_t end = header_size + fat_size;
+  uint64_t budget = kMaxDecompressedContainer;
   for (size_t index = 0; pos < end; ++index) {
     const std::string where = "fatbin entry " + std::to_string(index) + ": ";
     if (end - pos < kEntryHeaderMinSize) return InvalidImage(where + "truncated header");
@@ -99,7 +104,7 @@ Result<std::vector<Entry>> ParseFatbin(std::span<const uint8_t> c) {
       VGPU_LOG(Debug, "image", "fatbin entry %zu: skipping kind %u", index, static_cast<unsigned>(h.kind));
       continue;
     }
-    VGPU_ASSIGN_OR_RETURN(std::string bytes, EntryPayload(h, payload, index));
+    VGPU_ASSIGN_OR_RETURN(std::string bytes, EntryPayload(h, payload, index, &budget));
     if (h.kind == kKindPtx) {
       entries.push_back(Entry{Entry::Kind::kPtx, h.sm, TrimPtx(std::move(bytes))});
       continue;

@@ -139,6 +139,7 @@ class Parser {
   // [.align N] [.v2|.v4|.v8] .type, with `.ptr` and what follows it ignored.
   struct Declarator {
     uint64_t align = 0;
+    bool managed = false;  // .attribute(.managed)
     uint32_t scalar = 0;   // bytes of one lane
     uint32_t element = 0;  // bytes of one element (all lanes)
     std::string_view type;
@@ -161,6 +162,11 @@ class Parser {
         d.scalar = size;
         d.element = size * lanes;
         d.type = tok;
+      } else if (tok == ".attribute") {
+        ++pos_;
+        VGPU_RETURN_IF_ERROR(Expect("(", what));
+        while (!AtEnd() && Peek() != ")") d.managed |= Next() == ".managed";
+        VGPU_RETURN_IF_ERROR(Expect(")", what));
       } else if (!tok.empty() && tok[0] == '.') {
         ++pos_;  // .ptr, state spaces, other attributes
       } else {
@@ -276,6 +282,7 @@ class Parser {
     if (name.empty() || name[0] == '.' || !IsWordChar(name[0])) return InvalidImage("PTX: unnamed " + what);
     g->name = std::string(name);
     g->constant = constant;
+    g->managed = d.managed;
     bool unsized = false;
     VGPU_ASSIGN_OR_RETURN(uint64_t count, ParseDims(what, &unsized));
     if (count > kMaxVariableBytes / d.element) return InvalidImage("PTX: " + g->name + " is too large");

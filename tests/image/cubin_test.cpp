@@ -97,7 +97,10 @@ void CheckParamsCubin(const CubinInfo& info) {
   std::memcpy(t, ctable->init.data(), 8);
   CHECK(t[0] == 7);
   CHECK(t[1] == 9);
-  CHECK(info.globals.size() == 4);
+  CHECK(info.globals.size() == 5);
+  REQUIRE(FindGlobal(info, "mvar") != nullptr);
+  CHECK(FindGlobal(info, "mvar")->managed);
+  CHECK_FALSE(gvar->managed);
 }
 
 TEST_CASE("ParseCubin: bare cubins", "[image]") {

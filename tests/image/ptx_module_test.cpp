@@ -1,5 +1,6 @@
 // ParsePtx: kernels, parameter layouts from .entry signatures, variables.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -34,6 +35,12 @@ const CubinGlobal* FindGlobal(const CubinInfo& info, const std::string& name) {
   return nullptr;
 }
 
+int FuzzScale() {
+  const char* scale = std::getenv("VGPU_IMAGE_FUZZ_SCALE");
+  int factor = scale != nullptr ? std::atoi(scale) : 1;
+  return factor > 0 ? factor : 1;
+}
+
 std::string FixturePtx() {
   auto bytes = LoadFixture("params.ptx");
   return std::string(bytes.begin(), bytes.end());
@@ -60,7 +67,9 @@ TEST_CASE("ParsePtx: nvcc output gives the same layouts as the cubin", "[image]"
   CHECK(FindKernel(*info, "_Z9no_paramsv")->params.empty());
   CHECK(FindKernel(*info, "_Z5Twicef") == nullptr);  // a .func, not a kernel
 
-  REQUIRE(info->globals.size() == 4);
+  REQUIRE(info->globals.size() == 5);
+  CHECK(FindGlobal(*info, "mvar")->managed);
+  CHECK_FALSE(FindGlobal(*info, "gvar")->managed);
   CHECK(FindGlobal(*info, "gvar")->size == 4);
   CHECK_FALSE(FindGlobal(*info, "gvar")->constant);
   CHECK(FindGlobal(*info, "cvar")->size == 16);
@@ -88,7 +97,7 @@ TEST_CASE("ParsePtx: the PTX inside every container parses", "[image]") {
       auto info = ParsePtx(e.bytes);
       REQUIRE(info.ok());
       CHECK(info->kernels.size() == 5);
-      CHECK(info->globals.size() == 4);
+      CHECK(info->globals.size() == 5);
     }
   }
 }
@@ -178,7 +187,7 @@ TEST_CASE("ParsePtx: truncations and flips never crash", "[image][fuzz]") {
   std::uniform_int_distribution<size_t> pos(0, ptx.size() - 1);
   const char kChars[] = "{}()[];,.=-0123456789 \n/*\"";
   std::uniform_int_distribution<size_t> pick(0, sizeof(kChars) - 2);
-  for (int round = 0; round < 300; ++round) {
+  for (int round = 0; round < 300 * FuzzScale(); ++round) {
     std::string s = ptx;
     for (int i = 0; i < 4; ++i) s[pos(rng)] = kChars[pick(rng)];
     (void)ParsePtx(s);

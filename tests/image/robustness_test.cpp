@@ -2,6 +2,7 @@
 // must give an error or a sane result, never a crash or an out-of-bounds read
 // (the bytes end at a PROT_NONE page).
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <random>
 #include <span>
 
@@ -16,6 +17,14 @@ namespace {
 using testing::AsBytes;
 using testing::GuardedBuffer;
 using testing::LoadFixture;
+
+// Rounds per fuzz case: small by default to keep the unit run fast; set
+// VGPU_IMAGE_FUZZ_SCALE=100 (say) for a long soak, e.g. under sanitizers.
+int Rounds(int base) {
+  const char* scale = std::getenv("VGPU_IMAGE_FUZZ_SCALE");
+  int factor = scale != nullptr ? std::atoi(scale) : 1;
+  return base * (factor > 0 ? factor : 1);
+}
 
 // Parses every cubin a successful parse yields, so corruption that slips through
 // the container reaches the ELF parser too.
@@ -60,7 +69,7 @@ TEST_CASE("Random byte flips never crash the parsers", "[image][fuzz]") {
     auto original = LoadFixture(name);
     std::uniform_int_distribution<size_t> pos(0, original.size() - 1);
     std::uniform_int_distribution<int> count(1, 8), bit(0, 7);
-    for (int round = 0; round < 300; ++round) {
+    for (int round = 0; round < Rounds(300); ++round) {
       auto bytes = original;
       for (int i = count(rng); i > 0; --i) bytes[pos(rng)] ^= static_cast<uint8_t>(1u << bit(rng));
       GuardedBuffer buf(bytes);
@@ -76,7 +85,7 @@ TEST_CASE("Header-targeted corruption never crashes the parsers", "[image][fuzz]
   auto original = LoadFixture("params_default.fatbin");
   std::uniform_int_distribution<size_t> pos(0, 16 + 80 - 1);
   std::uniform_int_distribution<int> value(0, 255);
-  for (int round = 0; round < 2000; ++round) {
+  for (int round = 0; round < Rounds(2000); ++round) {
     auto bytes = original;
     bytes[pos(rng)] = static_cast<uint8_t>(value(rng));
     GuardedBuffer buf(bytes);
@@ -93,7 +102,7 @@ TEST_CASE("Corrupted ELF tables never crash ParseCubin", "[image][fuzz]") {
   std::uniform_int_distribution<size_t> header(0, 63), table(shoff, original.size() - 1),
       info(0x0d00, 0x1100);
   std::uniform_int_distribution<int> which(0, 2), value(0, 255);
-  for (int round = 0; round < 2000; ++round) {
+  for (int round = 0; round < Rounds(2000); ++round) {
     auto bytes = original;
     int w = which(rng);
     size_t at = w == 0 ? header(rng) : w == 1 ? table(rng) : info(rng);

@@ -9,11 +9,12 @@ struct Mixed {
 __device__ int gvar;
 __constant__ float cvar[4];
 __device__ int ginit = 5;
+__managed__ int mvar;
 __constant__ int ctable[2] = {7, 9};
 
 extern "C" __global__ void kern(int n, float* out, Mixed m, char c, double d) {
   int t = blockIdx.x * blockDim.x + threadIdx.x;
-  if (t < n) out[t] = static_cast<float>(m.d + m.i + m.c + c + d) + cvar[t & 3] + gvar + ginit + ctable[t & 1];
+  if (t < n) out[t] = static_cast<float>(m.d + m.i + m.c + c + d) + cvar[t & 3] + gvar + ginit + ctable[t & 1] + mvar;
 }
 
 template <typename T>
