@@ -82,21 +82,21 @@ Status cuCtxCreate_v2(CUcontext* pctx, unsigned int flags, CUdevice_v1 dev) {
   return Status();
 }
 
-Status cuCtxCreate(CUcontext* pctx, unsigned int flags, CUdevice_v1 dev) { return cuCtxCreate_v2(pctx, flags, dev); }
+Status cuCtxCreate(CUcontext* pctx, unsigned int flags, CUdevice_v1 dev) { return context::cuCtxCreate_v2(pctx, flags, dev); }
 
 Status cuCtxCreate_v3(CUcontext* pctx, CUexecAffinityParam* paramsArray, int numParams, unsigned int flags,
                       CUdevice_v1 dev) {
   if (numParams > 0 && paramsArray == nullptr) return InvalidValue("paramsArray is null");
   // Execution affinity (SM limits) is not forwarded; a context without it is
   // what the server gives.
-  return cuCtxCreate_v2(pctx, flags, dev);
+  return context::cuCtxCreate_v2(pctx, flags, dev);
 }
 
 Status cuCtxCreate_v4(CUcontext* pctx, CUctxCreateParams* ctxCreateParams, unsigned int flags, CUdevice dev) {
   if (ctxCreateParams != nullptr && (ctxCreateParams->numExecAffinityParams > 0 || ctxCreateParams->cigParams)) {
     return NotSupported("execution affinity and CIG contexts are not supported by vgpu");
   }
-  return cuCtxCreate_v2(pctx, flags, dev);
+  return context::cuCtxCreate_v2(pctx, flags, dev);
 }
 
 Status cuCtxDestroy_v2(CUcontext ctx) {
@@ -108,7 +108,7 @@ Status cuCtxDestroy_v2(CUcontext ctx) {
   return Status();  // the object stays allocated so stale handles never alias a new one
 }
 
-Status cuCtxDestroy(CUcontext ctx) { return cuCtxDestroy_v2(ctx); }
+Status cuCtxDestroy(CUcontext ctx) { return context::cuCtxDestroy_v2(ctx); }
 
 // ---- current context ----
 
@@ -118,7 +118,7 @@ Status cuCtxPushCurrent_v2(CUcontext ctx) {
   return Status();
 }
 
-Status cuCtxPushCurrent(CUcontext ctx) { return cuCtxPushCurrent_v2(ctx); }
+Status cuCtxPushCurrent(CUcontext ctx) { return context::cuCtxPushCurrent_v2(ctx); }
 
 Status cuCtxPopCurrent_v2(CUcontext* pctx) {
   auto& stack = ContextStack();
@@ -128,7 +128,7 @@ Status cuCtxPopCurrent_v2(CUcontext* pctx) {
   return Status();
 }
 
-Status cuCtxPopCurrent(CUcontext* pctx) { return cuCtxPopCurrent_v2(pctx); }
+Status cuCtxPopCurrent(CUcontext* pctx) { return context::cuCtxPopCurrent_v2(pctx); }
 
 Status cuCtxSetCurrent(CUcontext ctx) {
   auto& stack = ContextStack();
@@ -203,7 +203,7 @@ Status cuCtxSynchronize_v2(CUcontext ctx) {
   return session->Call(std::move(call)).status();
 }
 
-Status cuCtxSynchronize() { return cuCtxSynchronize_v2(nullptr); }
+Status cuCtxSynchronize() { return context::cuCtxSynchronize_v2(nullptr); }
 
 // ---- limits and configuration, kept locally ----
 
@@ -286,7 +286,7 @@ Status cuDevicePrimaryCtxRelease_v2(CUdevice_v1 dev) {
   return Status();
 }
 
-Status cuDevicePrimaryCtxRelease(CUdevice_v1 dev) { return cuDevicePrimaryCtxRelease_v2(dev); }
+Status cuDevicePrimaryCtxRelease(CUdevice_v1 dev) { return context::cuDevicePrimaryCtxRelease_v2(dev); }
 
 Status cuDevicePrimaryCtxReset_v2(CUdevice_v1 dev) {
   VGPU_RETURN_IF_ERROR(DeviceInfo(dev).status());
@@ -303,7 +303,7 @@ Status cuDevicePrimaryCtxReset_v2(CUdevice_v1 dev) {
   return Status();
 }
 
-Status cuDevicePrimaryCtxReset(CUdevice_v1 dev) { return cuDevicePrimaryCtxReset_v2(dev); }
+Status cuDevicePrimaryCtxReset(CUdevice_v1 dev) { return context::cuDevicePrimaryCtxReset_v2(dev); }
 
 Status cuDevicePrimaryCtxGetState(CUdevice_v1 dev, unsigned int* flags, int* active) {
   if (flags == nullptr || active == nullptr) return InvalidValue("null argument");
@@ -330,7 +330,7 @@ Status cuDevicePrimaryCtxSetFlags_v2(CUdevice_v1 dev, unsigned int flags) {
 }
 
 Status cuDevicePrimaryCtxSetFlags(CUdevice_v1 dev, unsigned int flags) {
-  return cuDevicePrimaryCtxSetFlags_v2(dev, flags);
+  return context::cuDevicePrimaryCtxSetFlags_v2(dev, flags);
 }
 
 }  // namespace vgpu::cu::context

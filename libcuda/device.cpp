@@ -51,7 +51,7 @@ Status cuDeviceGetUuid(CUuuid* uuid, CUdevice_v1 dev) {
   return Status();
 }
 
-Status cuDeviceGetUuid_v2(CUuuid* uuid, CUdevice_v1 dev) { return cuDeviceGetUuid(uuid, dev); }
+Status cuDeviceGetUuid_v2(CUuuid* uuid, CUdevice_v1 dev) { return device::cuDeviceGetUuid(uuid, dev); }
 
 Status cuDeviceTotalMem_v2(size_t* bytes, CUdevice_v1 dev) {
   if (bytes == nullptr) return InvalidValue("bytes is null");
@@ -63,7 +63,7 @@ Status cuDeviceTotalMem_v2(size_t* bytes, CUdevice_v1 dev) {
 Status cuDeviceTotalMem(unsigned int* bytes, CUdevice_v1 dev) {
   if (bytes == nullptr) return InvalidValue("bytes is null");
   size_t total = 0;
-  VGPU_RETURN_IF_ERROR(cuDeviceTotalMem_v2(&total, dev));
+  VGPU_RETURN_IF_ERROR(device::cuDeviceTotalMem_v2(&total, dev));
   *bytes = static_cast<unsigned int>(std::min<size_t>(total, UINT32_MAX));
   return Status();
 }

@@ -90,7 +90,7 @@ Status cuEventElapsedTime_v2(float* pMilliseconds, CUevent hStart, CUevent hEnd)
 }
 
 Status cuEventElapsedTime(float* pMilliseconds, CUevent hStart, CUevent hEnd) {
-  return cuEventElapsedTime_v2(pMilliseconds, hStart, hEnd);
+  return event::cuEventElapsedTime_v2(pMilliseconds, hStart, hEnd);
 }
 
 Status cuEventDestroy_v2(CUevent hEvent) {
@@ -105,6 +105,6 @@ Status cuEventDestroy_v2(CUevent hEvent) {
   return session->Post(std::move(call));
 }
 
-Status cuEventDestroy(CUevent hEvent) { return cuEventDestroy_v2(hEvent); }
+Status cuEventDestroy(CUevent hEvent) { return event::cuEventDestroy_v2(hEvent); }
 
 }  // namespace vgpu::cu::event

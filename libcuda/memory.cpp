@@ -147,9 +147,9 @@ Status cuMemAlloc_v2(CUdeviceptr_v2* dptr, size_t bytesize) {
 Status cuMemAlloc(CUdeviceptr_v1* dptr, unsigned int bytesize) {
   if (dptr == nullptr) return InvalidValue("dptr is null");
   CUdeviceptr_v2 wide = 0;
-  VGPU_RETURN_IF_ERROR(cuMemAlloc_v2(&wide, bytesize));
+  VGPU_RETURN_IF_ERROR(memory::cuMemAlloc_v2(&wide, bytesize));
   if (wide > UINT32_MAX) {
-    (void)cuMemFree_v2(wide);
+    (void)memory::cuMemFree_v2(wide);
     return NotSupported("the 32-bit cuMemAlloc cannot hold this device address; use cuMemAlloc_v2");
   }
   *dptr = static_cast<CUdeviceptr_v1>(wide);
@@ -171,7 +171,7 @@ Status cuMemFree_v2(CUdeviceptr_v2 dptr) {
   return session->Post(std::move(call));
 }
 
-Status cuMemFree(CUdeviceptr_v1 dptr) { return cuMemFree_v2(dptr); }
+Status cuMemFree(CUdeviceptr_v1 dptr) { return memory::cuMemFree_v2(dptr); }
 
 Status cuMemGetInfo_v2(size_t* free, size_t* total) {
   if (free == nullptr || total == nullptr) return InvalidValue("null argument");
@@ -188,7 +188,7 @@ Status cuMemGetInfo_v2(size_t* free, size_t* total) {
 Status cuMemGetInfo(unsigned int* free, unsigned int* total) {
   if (free == nullptr || total == nullptr) return InvalidValue("null argument");
   size_t wide_free = 0, wide_total = 0;
-  VGPU_RETURN_IF_ERROR(cuMemGetInfo_v2(&wide_free, &wide_total));
+  VGPU_RETURN_IF_ERROR(memory::cuMemGetInfo_v2(&wide_free, &wide_total));
   *free = static_cast<unsigned int>(std::min<size_t>(wide_free, UINT32_MAX));
   *total = static_cast<unsigned int>(std::min<size_t>(wide_total, UINT32_MAX));
   return Status();
@@ -203,7 +203,7 @@ Status cuMemAllocPitch_v2(CUdeviceptr_v2* dptr, size_t* pPitch, size_t WidthInBy
   if (WidthInBytes == 0 || Height == 0) return InvalidValue("empty pitched allocation");
   constexpr size_t kPitchAlignment = 512;
   size_t pitch = (WidthInBytes + kPitchAlignment - 1) / kPitchAlignment * kPitchAlignment;
-  VGPU_RETURN_IF_ERROR(cuMemAlloc_v2(dptr, pitch * Height));
+  VGPU_RETURN_IF_ERROR(memory::cuMemAlloc_v2(dptr, pitch * Height));
   *pPitch = pitch;
   return Status();
 }
@@ -213,9 +213,9 @@ Status cuMemAllocPitch(CUdeviceptr_v1* dptr, unsigned int* pPitch, unsigned int 
   if (dptr == nullptr || pPitch == nullptr) return InvalidValue("null argument");
   CUdeviceptr_v2 wide = 0;
   size_t pitch = 0;
-  VGPU_RETURN_IF_ERROR(cuMemAllocPitch_v2(&wide, &pitch, WidthInBytes, Height, ElementSizeBytes));
+  VGPU_RETURN_IF_ERROR(memory::cuMemAllocPitch_v2(&wide, &pitch, WidthInBytes, Height, ElementSizeBytes));
   if (wide > UINT32_MAX) {
-    (void)cuMemFree_v2(wide);
+    (void)memory::cuMemFree_v2(wide);
     return NotSupported("the 32-bit cuMemAllocPitch cannot hold this device address");
   }
   *dptr = static_cast<CUdeviceptr_v1>(wide);
@@ -235,7 +235,7 @@ Status cuMemGetAddressRange_v2(CUdeviceptr_v2* pbase, size_t* psize, CUdeviceptr
 Status cuMemGetAddressRange(CUdeviceptr_v1* pbase, unsigned int* psize, CUdeviceptr_v1 dptr) {
   CUdeviceptr_v2 base = 0;
   size_t size = 0;
-  VGPU_RETURN_IF_ERROR(cuMemGetAddressRange_v2(&base, &size, dptr));
+  VGPU_RETURN_IF_ERROR(memory::cuMemGetAddressRange_v2(&base, &size, dptr));
   if (pbase) *pbase = static_cast<CUdeviceptr_v1>(base);
   if (psize) *psize = static_cast<unsigned int>(size);
   return Status();
@@ -258,8 +258,8 @@ Status cuMemHostAlloc(void** pp, size_t bytesize, unsigned int Flags) {
   return Status();
 }
 
-Status cuMemAllocHost_v2(void** pp, size_t bytesize) { return cuMemHostAlloc(pp, bytesize, 0); }
-Status cuMemAllocHost(void** pp, unsigned int bytesize) { return cuMemHostAlloc(pp, bytesize, 0); }
+Status cuMemAllocHost_v2(void** pp, size_t bytesize) { return memory::cuMemHostAlloc(pp, bytesize, 0); }
+Status cuMemAllocHost(void** pp, unsigned int bytesize) { return memory::cuMemHostAlloc(pp, bytesize, 0); }
 
 Status cuMemFreeHost(void* p) {
   if (p == nullptr || !Objects::Get().RemoveHost(p, /*owned=*/true)) {
@@ -283,7 +283,7 @@ Status cuMemHostGetDevicePointer_v2(CUdeviceptr_v2* pdptr, void* p, unsigned int
 
 Status cuMemHostGetDevicePointer(CUdeviceptr_v1* pdptr, void* p, unsigned int Flags) {
   CUdeviceptr_v2 wide = 0;
-  VGPU_RETURN_IF_ERROR(cuMemHostGetDevicePointer_v2(&wide, p, Flags));
+  VGPU_RETURN_IF_ERROR(memory::cuMemHostGetDevicePointer_v2(&wide, p, Flags));
   *pdptr = static_cast<CUdeviceptr_v1>(wide);
   return Status();
 }
@@ -302,7 +302,7 @@ Status cuMemHostRegister_v2(void* p, size_t bytesize, unsigned int Flags) {
   return Status();
 }
 
-Status cuMemHostRegister(void* p, size_t bytesize, unsigned int Flags) { return cuMemHostRegister_v2(p, bytesize, Flags); }
+Status cuMemHostRegister(void* p, size_t bytesize, unsigned int Flags) { return memory::cuMemHostRegister_v2(p, bytesize, Flags); }
 
 Status cuMemHostUnregister(void* p) {
   if (p == nullptr || !Objects::Get().RemoveHost(p, /*owned=*/false)) {
@@ -456,7 +456,7 @@ Status cuPointerGetAttributes(unsigned int numAttributes, CUpointer_attribute* a
   if (numAttributes > 0 && (attributes == nullptr || data == nullptr)) return InvalidValue("null argument");
   for (unsigned int i = 0; i < numAttributes; ++i) {
     if (data[i] == nullptr) continue;
-    Status status = cuPointerGetAttribute(data[i], attributes[i], ptr);
+    Status status = memory::cuPointerGetAttribute(data[i], attributes[i], ptr);
     // As the driver does for unknown memory: report it as unregistered.
     if (!status.ok() && attributes[i] == CU_POINTER_ATTRIBUTE_MEMORY_TYPE) *static_cast<unsigned int*>(data[i]) = 0;
   }

@@ -41,6 +41,10 @@ class GrpcSession final : public Session {
   // waiting long for a server that no longer answers.
   void Shutdown() {
     {
+      std::lock_guard lock(mutex_);
+      shutting_down_ = true;
+    }
+    {
       std::lock_guard write_lock(write_mutex_);
       std::unique_lock lock(mutex_);
       if (!dead_) {
@@ -178,7 +182,11 @@ class GrpcSession final : public Session {
     if (dead_) return;
     dead_ = true;
     dead_status_ = Status(Code::kDeviceUnavailable, "lost vgpu-server at " + config_.server + ": " + why);
-    VGPU_LOG(Error, "session", "%s", dead_status_.message().c_str());
+    if (shutting_down_) {
+      VGPU_LOG(Debug, "session", "session closed at exit");
+    } else {
+      VGPU_LOG(Error, "session", "%s", dead_status_.message().c_str());
+    }
     for (auto& [seq, landing] : landings_) {
       std::lock_guard copy_lock(landing.status->mutex);
       if (landing.status->status.ok()) landing.status->status = dead_status_;
@@ -205,6 +213,7 @@ class GrpcSession final : public Session {
   std::unordered_map<uint64_t, Landing> landings_;
   bool dead_ = false;
   bool reader_done_ = false;
+  bool shutting_down_ = false;
   Status dead_status_;
 };
 

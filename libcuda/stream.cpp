@@ -97,7 +97,7 @@ Status cuStreamDestroy_v2(CUstream hStream) {
   return session->Post(std::move(call));
 }
 
-Status cuStreamDestroy(CUstream hStream) { return cuStreamDestroy_v2(hStream); }
+Status cuStreamDestroy(CUstream hStream) { return stream::cuStreamDestroy_v2(hStream); }
 
 Status cuStreamSynchronize(CUstream hStream) { return Synchronize(hStream, false); }
 Status cuStreamSynchronize_ptsz(CUstream hStream) { return Synchronize(hStream, true); }
