@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "server/backends/emu/ptx/ir.h"
 #include "server/backends/emu/ptx/ptx.h"
 #include "tests/unit/ptx/fixtures.h"
 
@@ -23,6 +24,10 @@ TEST_CASE("every fixture parses", "[ptx][parse]") {
       CHECK((*m)->ptx_version() == 90);
       CHECK(((*m)->target_sm() == 75 || (*m)->target_sm() == 90));
       CHECK(!(*m)->kernels().empty());
+      // Every instruction nvcc emitted for our kernels is one the interpreter implements.
+      for (const Instr& in : (*m)->data().code) {
+        if (in.op == Op::kUnsupported) FAIL("unsupported: " << (*m)->data().texts[in.imm] << " line " << in.line);
+      }
     }
   }
 }

@@ -1,0 +1,64 @@
+#include "server/backends/emu/ptx/thread_pool.h"
+
+#include <algorithm>
+
+namespace vgpu::ptx {
+
+ThreadPool& ThreadPool::Get() {
+  // Never destroyed: workers may still be parked in Loop() at process exit.
+  static ThreadPool* pool = new ThreadPool(std::max(1u, std::thread::hardware_concurrency()));
+  return *pool;
+}
+
+ThreadPool::ThreadPool(size_t n) {
+  for (size_t i = 0; i < n; ++i) workers_.emplace_back([this] { Loop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::Loop() {
+  while (true) {
+    std::function<void()> task;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
+      if (stop_ && tasks_.empty()) return;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+  }
+}
+
+void ThreadPool::Run(size_t n, const std::function<void()>& fn) {
+  if (n <= 1) {
+    fn();
+    return;
+  }
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  size_t remaining = n - 1;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i + 1 < n; ++i) {
+      tasks_.push_back([&] {
+        fn();
+        std::lock_guard<std::mutex> l(done_mu);
+        if (--remaining == 0) done_cv.notify_all();
+      });
+    }
+  }
+  cv_.notify_all();
+  fn();
+  std::unique_lock<std::mutex> lock(done_mu);
+  done_cv.wait(lock, [&] { return remaining == 0; });
+}
+
+}  // namespace vgpu::ptx
