@@ -256,6 +256,31 @@ TEST_CASE("fake driver: staging buffers wait for their copies", "[memory]") {
   CHECK(fake.pinned_allocs() == before + 3);
 }
 
+TEST_CASE("fake driver: large uploads cycle a few staging buffers", "[memory]") {
+  Fake fake;
+  auto backend = Load(fake);
+  auto ctx = NewContext(*backend);
+  const size_t n = (70 << 20) + 5;
+  auto p = ctx->MemAlloc(n);
+  REQUIRE(p.ok());
+  std::string data(n, '\0');
+  for (size_t i = 0; i < n; i += 4093) data[i] = static_cast<char>(i / 4093);
+  const std::string expected = data;
+  const int before = fake.pinned_allocs();
+  REQUIRE(ctx->MemcpyHtoD(*p, std::move(data), 0).ok());
+  // 32 MiB pieces: the first buffer is reused once its copy completed.
+  CHECK(fake.pinned_allocs() - before <= 2);
+  std::string out;
+  auto wait = ctx->MemcpyDtoH(&out, *p, n, 0);
+  REQUIRE(wait.ok());
+  REQUIRE(RunOnWaiter(*wait).ok());
+  CHECK(out == expected);
+  // The 70 MiB download buffer is more than the pool keeps idle.
+  const int live = fake.live_pinned();
+  REQUIRE(ctx->MemcpyHtoD(*p, std::string(16, 'x'), 0).ok());
+  CHECK(fake.live_pinned() < live + 1);
+}
+
 TEST_CASE("fake driver: a Wait keeps its context alive", "[context]") {
   Fake fake;
   auto backend = Load(fake);
