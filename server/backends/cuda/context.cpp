@@ -85,7 +85,8 @@ Result<Wait> CudaContext::WaitForStreams(const std::vector<CUstream>& streams) {
       return marker.status();
     }
     markers.push_back(*marker);
-    if (Status s = d().Check(d().cuEventRecord(*marker, stream), "cuEventRecord (stream " + Hex(ToHandle(stream)) + ")");
+    if (Status s = d().Check(d().cuEventRecord(*marker, stream),
+                             [&] { return "cuEventRecord (stream " + Hex(ToHandle(stream)) + ")"; });
         !s.ok()) {
       give_back();
       return s;

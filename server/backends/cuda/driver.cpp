@@ -41,7 +41,16 @@ class Library {
 std::string Driver::ErrorName(CUresult result) const {
   const char* name = nullptr;
   if (cuGetErrorName && cuGetErrorName(result, &name) == CUDA_SUCCESS && name) return name;
-  return "CUDA_ERROR_" + std::to_string(static_cast<int>(result));
+  // What cuInit returns where the driver cannot name its own error (a stub).
+  switch (result) {
+    case CUDA_ERROR_STUB_LIBRARY: return "CUDA_ERROR_STUB_LIBRARY";
+    case CUDA_ERROR_NO_DEVICE: return "CUDA_ERROR_NO_DEVICE";
+    case CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE: return "CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE";
+    case CUDA_ERROR_SYSTEM_DRIVER_MISMATCH: return "CUDA_ERROR_SYSTEM_DRIVER_MISMATCH";
+    case CUDA_ERROR_DEVICE_UNAVAILABLE: return "CUDA_ERROR_DEVICE_UNAVAILABLE";
+    case CUDA_ERROR_OPERATING_SYSTEM: return "CUDA_ERROR_OPERATING_SYSTEM";
+    default: return "CUDA_ERROR_" + std::to_string(static_cast<int>(result));
+  }
 }
 
 Status Driver::Check(CUresult result, std::string_view call) const {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "common/status.h"
 
@@ -25,6 +26,13 @@ struct Driver {
 
   // OK on CUDA_SUCCESS; otherwise the driver's code and "call: NAME (n)".
   Status Check(CUresult result, std::string_view call) const;
+  // The same, building the call's description only on failure (hot paths).
+  template <typename Describe>
+    requires std::is_invocable_r_v<std::string, Describe>
+  Status Check(CUresult result, Describe&& describe) const {
+    if (result == CUDA_SUCCESS) return Status();
+    return Check(result, std::string_view(describe()));
+  }
   std::string ErrorName(CUresult result) const;
 };
 

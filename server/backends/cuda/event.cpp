@@ -19,7 +19,7 @@ Status CudaContext::EventDestroy(Handle event) {
 Status CudaContext::EventRecord(Handle event, Handle stream) {
   VGPU_RETURN_IF_ERROR(Enter());
   return d().Check(d().cuEventRecord(ToEvent(event), ToStream(stream)),
-                   "cuEventRecord (event " + Hex(event) + ", stream " + Hex(stream) + ")");
+                   [&] { return "cuEventRecord (event " + Hex(event) + ", stream " + Hex(stream) + ")"; });
 }
 
 Result<Wait> CudaContext::EventSynchronize(Handle event) {
@@ -32,13 +32,13 @@ Result<Wait> CudaContext::EventSynchronize(Handle event) {
                                    "cuStreamCreateWithPriority (backend event stream)"));
   }
   VGPU_RETURN_IF_ERROR(d().Check(d().cuStreamWaitEvent(event_stream_, ToEvent(event), CU_EVENT_WAIT_DEFAULT),
-                                 "cuEventSynchronize: cuStreamWaitEvent (" + Hex(event) + ")"));
+                                 [&] { return "cuEventSynchronize: cuStreamWaitEvent (" + Hex(event) + ")"; }));
   return WaitForStreams({event_stream_});
 }
 
 Status CudaContext::EventQuery(Handle event) {
   VGPU_RETURN_IF_ERROR(Enter());
-  return d().Check(d().cuEventQuery(ToEvent(event)), "cuEventQuery (" + Hex(event) + ")");
+  return d().Check(d().cuEventQuery(ToEvent(event)), [&] { return "cuEventQuery (" + Hex(event) + ")"; });
 }
 
 Result<float> CudaContext::EventElapsedTime(Handle start, Handle end) {

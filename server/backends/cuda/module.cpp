@@ -142,7 +142,9 @@ Status CudaContext::Launch(Handle module, uint32_t function, const LaunchConfig&
                                       config.block[0], config.block[1], config.block[2], config.shared_mem_bytes,
                                       ToStream(stream), args.empty() ? nullptr : args.data());
   }
-  return d().Check(r, std::string(call) + " (module " + Hex(module) + ", function #" + std::to_string(function) + ")");
+  return d().Check(r, [&] {
+    return std::string(call) + " (module " + Hex(module) + ", function #" + std::to_string(function) + ")";
+  });
 }
 
 Status CudaContext::FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) {

@@ -29,13 +29,13 @@ Result<Wait> CudaContext::StreamSynchronize(Handle stream) {
 
 Status CudaContext::StreamQuery(Handle stream) {
   VGPU_RETURN_IF_ERROR(Enter());
-  return d().Check(d().cuStreamQuery(ToStream(stream)), "cuStreamQuery (" + Hex(stream) + ")");
+  return d().Check(d().cuStreamQuery(ToStream(stream)), [&] { return "cuStreamQuery (" + Hex(stream) + ")"; });
 }
 
 Status CudaContext::StreamWaitEvent(Handle stream, Handle event, uint32_t flags) {
   VGPU_RETURN_IF_ERROR(Enter());
   return d().Check(d().cuStreamWaitEvent(ToStream(stream), ToEvent(event), flags),
-                   "cuStreamWaitEvent (stream " + Hex(stream) + ", event " + Hex(event) + ")");
+                   [&] { return "cuStreamWaitEvent (stream " + Hex(stream) + ", event " + Hex(event) + ")"; });
 }
 
 }  // namespace vgpu::backend::cuda
