@@ -19,10 +19,21 @@ Status BackupStore::EnsureDirs() {
   return s;
 }
 
-Result<std::string> BackupStore::Save(const std::string& path, const std::string& sha256) {
+Result<std::string> BackupStore::Save(const std::string& path, const std::string& sha256, const std::string& name) {
   VGPU_RETURN_IF_ERROR(EnsureDirs());
-  const std::string rel = "files/" + sha256;
+  const std::string rel = "files/" + name + "." + sha256.substr(0, 16);
   const std::string dest = Abs(rel);
+  {
+    std::vector<std::string> created;
+    Status made = MakeDirs(Dirname(dest), 0700, &created);
+    for (const auto& dir : created) {
+      tx_->OnUndo("remove " + dir, [dir] {
+        ::rmdir(dir.c_str());
+        return Status::Ok();
+      });
+    }
+    VGPU_RETURN_IF_ERROR(made);
+  }
   VGPU_ASSIGN_OR_RETURN(NodeInfo existing, Lstat(dest));
   if (existing.kind == NodeKind::kFile) {
     auto have = Sha256OfFile(dest);
@@ -110,6 +121,10 @@ void BackupStore::Prune(const Manifest* manifest, const std::set<std::string>& c
     if (manifest != nullptr && manifest->References(rel)) continue;
     const std::string path = Abs(rel);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) out.Warn("could not delete old backup " + path);
+  }
+  // Empty folders left by the pruned backups, deepest first.
+  for (const auto& rel : candidates) {
+    for (std::string dir = Dirname(Abs(rel)); dir.size() > dir_.size(); dir = Dirname(dir)) ::rmdir(dir.c_str());
   }
   ::rmdir(Abs("files").c_str());
   ::rmdir(dir_.c_str());

@@ -1,5 +1,6 @@
 // The backup folder of one Ollama install (<state>/backup/<id>/): the
-// manifest plus content-addressed copies of the originals (files/<sha256>).
+// manifest plus the originals, files/<path in lib/ollama>.<sha256 prefix>,
+// one per path and content so a later backup never overwrites an earlier one.
 // Every change registers its undo with the run's Transaction.
 #pragma once
 
@@ -25,7 +26,7 @@ class BackupStore {
   // Keeps the original bytes of `path` as files/<sha256>: a hard link when the
   // folders share a filesystem (no copy of 500 MB cuBLAS files), else a copy.
   // Returns the name relative to the backup folder.
-  Result<std::string> Save(const std::string& path, const std::string& sha256);
+  Result<std::string> Save(const std::string& path, const std::string& sha256, const std::string& name);
   // Ok when `rel` exists with the recorded size and SHA-256.
   Status Check(const std::string& rel, const std::string& sha256, int64_t size) const;
   // Writes the manifest atomically; the run's first write registers an undo

@@ -130,13 +130,14 @@ class Installer {
   // serve yet stays original, but at least one must be covered.
   Status CheckRuntimeCoverage(const Survey& survey) {
     std::string first_missing;
+    std::vector<std::string> warnings;
     bool any_covered = false;
     for (const auto& item : survey.items) {
       if (item.type != Item::Type::kChain || item.vgpu_name.rfind("libcudart.so.", 0) != 0) continue;
       if (item.state == ItemState::kAbsent) continue;
       if (item.vgpu_target.empty()) {
         if (first_missing.empty()) first_missing = JoinPath(lib_dir_, item.vgpu_name);
-        out_.Warn(item.folder + " stays original: vgpu has no " + item.vgpu_name + " in " + lib_dir_);
+        warnings.push_back(item.folder + " stays original: vgpu has no " + item.vgpu_name + " in " + lib_dir_);
       } else {
         any_covered = true;
       }
@@ -144,6 +145,7 @@ class Installer {
     if (!any_covered && !first_missing.empty()) {
       return NotFound("vgpu library missing from --lib-dir: " + first_missing);
     }
+    for (const auto& w : warnings) out_.Warn(w);
     return Status::Ok();
   }
 
@@ -185,7 +187,7 @@ class Installer {
           entry.action = Entry::Action::kReplaced;
           VGPU_ASSIGN_OR_RETURN(entry.original, DescribeOriginal(path));
           if (entry.original.kind != NodeKind::kFile) return InvalidValue(path + " changed during install");
-          VGPU_ASSIGN_OR_RETURN(entry.original.backup, store_->Save(path, entry.original.sha256));
+          VGPU_ASSIGN_OR_RETURN(entry.original.backup, store_->Save(path, entry.original.sha256, "ollama/" + a.rel_path));
           entry.vgpu_target = a.target;
           SetEntry(entry);
           VGPU_RETURN_IF_ERROR(store_->WriteManifest(manifest_));

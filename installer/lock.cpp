@@ -14,8 +14,9 @@
 namespace vgpu::installer {
 
 Result<std::unique_ptr<InstallLock>> InstallLock::Acquire(const std::string& path) {
-  std::vector<std::string> created;
-  VGPU_RETURN_IF_ERROR(MakeDirs(Dirname(path), 0755, &created));
+  // The state folder is vgpu's own, not a change to undo: keep it out of fault injection.
+  NoFaultScope not_counted;
+  VGPU_RETURN_IF_ERROR(MakeDirs(Dirname(path), 0755, nullptr));
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("open lock file", path, errno);
   int timeout_s = 60;

@@ -45,8 +45,10 @@ Result<Original> OriginalFromJson(const Json& j) {
   if (o.kind == NodeKind::kFile && (o.sha256.size() != 64 || o.backup.empty())) {
     return InvalidValue("file entry without sha256 or backup");
   }
-  // Backups are named files/<sha256>; anything else could point outside the backup folder.
-  if (!o.backup.empty() && o.backup != "files/" + o.sha256) return InvalidValue("bad backup name '" + o.backup + "'");
+  // Backups live under files/; anything else could point outside the backup folder.
+  if (!o.backup.empty() && (o.backup.rfind("files/", 0) != 0 || o.backup.find("..") != std::string::npos)) {
+    return InvalidValue("bad backup name '" + o.backup + "'");
+  }
   return o;
 }
 

@@ -22,7 +22,7 @@ struct Original {
   uint32_t gid = 0;
   int64_t size = 0;
   std::string sha256;  // of the bytes, for a file
-  std::string backup;  // relative to the backup folder, e.g. "files/<sha256>"
+  std::string backup;  // relative to the backup folder: files/<path>.<sha256 prefix>
 };
 
 struct Entry {

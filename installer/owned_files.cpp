@@ -80,7 +80,7 @@ Status WriteOwnedFile(const std::string& path, const std::string& content, std::
     owned.path = path;
     VGPU_ASSIGN_OR_RETURN(owned.original, DescribeOriginal(path));
     if (owned.original.kind == NodeKind::kFile) {
-      VGPU_ASSIGN_OR_RETURN(owned.original.backup, store->Save(path, owned.original.sha256));
+      VGPU_ASSIGN_OR_RETURN(owned.original.backup, store->Save(path, owned.original.sha256, "owned" + path));
     }
     *record = std::move(owned);
   }
@@ -128,7 +128,11 @@ Status RestoreOwnedFile(const OwnedFile& record, BackupStore* store, Transaction
     return Status::Ok();
   }
   uint32_t mode = now.mode;
-  tx->OnUndo("put back " + path, [path, current, mode] { return WriteFileAtomic(path, current, mode); });
+  tx->OnUndo("put back " + path, [path, current, mode] {
+    // The folder may have gone with the file (see below).
+    VGPU_RETURN_IF_ERROR(MakeDirs(Dirname(path), 0755, nullptr));
+    return WriteFileAtomic(path, current, mode);
+  });
   switch (record.original.kind) {
     case NodeKind::kAbsent:
       VGPU_RETURN_IF_ERROR(Unlink(path));
