@@ -1,7 +1,8 @@
 // Child process of the runner simulation: started with Ollama's
 // LD_LIBRARY_PATH and no LD_PRELOAD, it loads the library that plays
 // libggml-cuda.so the way ggml does (RTLD_NOW | RTLD_LOCAL) and prints
-// "count=N", or "load-error=..." when the load fails.
+// "count=N" (0 when the runtime reports an error), or "load-error=..." when
+// the load fails.
 #include <dlfcn.h>
 
 #include <cstdio>
@@ -21,6 +22,12 @@ int main(int argc, char** argv) {
     std::printf("load-error=no fake_ggml_cuda_device_count\n");
     return 0;
   }
-  std::printf("count=%d\n", count());
+  // ggml treats a runtime error as "no CUDA device".
+  int n = count();
+  if (n < 0) {
+    std::printf("count=0\ncuda-error=%d\n", -1 - n);
+  } else {
+    std::printf("count=%d\n", n);
+  }
   return 0;
 }
