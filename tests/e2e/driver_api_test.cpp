@@ -10,8 +10,8 @@
 namespace vgpu::test {
 namespace {
 
-RunResult RunScenario(const ServerProcess& server, std::vector<std::string> args) {
-  RunResult result = RunProgram(ProgramDir() + "/driver_api", args, {{"VGPU_SERVER", server.address()}});
+ProgramResult RunScenario(const ServerProcess& server, std::vector<std::string> args) {
+  ProgramResult result = RunProgram(ProgramDir() + "/driver_api", args, {{"VGPU_SERVER", server.address()}});
   INFO(result.output);
   return result;
 }
@@ -19,7 +19,7 @@ RunResult RunScenario(const ServerProcess& server, std::vector<std::string> args
 void Expect(const std::vector<std::string>& args) {
   auto server = ServerProcess::Start();
   REQUIRE(server);
-  RunResult result = RunScenario(*server, args);
+  ProgramResult result = RunScenario(*server, args);
   INFO(result.output);
   CHECK(result.exit_code == 0);
 }
@@ -53,7 +53,7 @@ TEST_CASE("a server killed mid-run gives prompt errors", "[e2e][session]") {
     std::this_thread::sleep_for(std::chrono::seconds(3));
     server->Kill(SIGKILL);
   });
-  RunResult result = RunProgram(ProgramDir() + "/driver_api", {"server-dies"}, {{"VGPU_SERVER", server->address()}});
+  ProgramResult result = RunProgram(ProgramDir() + "/driver_api", {"server-dies"}, {{"VGPU_SERVER", server->address()}});
   killer.join();
   INFO(result.output);
   CHECK(result.output.find("ready") != std::string::npos);
@@ -62,7 +62,7 @@ TEST_CASE("a server killed mid-run gives prompt errors", "[e2e][session]") {
 
 TEST_CASE("no server at all gives CUDA_ERROR_NO_DEVICE quickly", "[e2e][session]") {
   std::string address = "127.0.0.1:" + std::to_string(FreePort());
-  RunResult result = RunProgram(ProgramDir() + "/driver_api", {"no-server"}, {{"VGPU_SERVER", address}});
+  ProgramResult result = RunProgram(ProgramDir() + "/driver_api", {"no-server"}, {{"VGPU_SERVER", address}});
   INFO(result.output);
   CHECK(result.exit_code == 0);
 }

@@ -100,7 +100,7 @@ void ServerProcess::Kill(int signal) {
 
 ServerProcess::~ServerProcess() { Kill(SIGTERM); }
 
-RunResult RunProgram(const std::string& path, const std::vector<std::string>& args,
+ProgramResult RunProgram(const std::string& path, const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& env, int timeout_seconds) {
   std::map<std::string, std::string> environment;
   for (char** e = environ; *e; ++e) {
@@ -133,7 +133,7 @@ RunResult RunProgram(const std::string& path, const std::vector<std::string>& ar
     _exit(127);
   }
   close(pipe_fds[1]);
-  RunResult result;
+  ProgramResult result;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
   char buffer[4096];
   for (;;) {

@@ -30,14 +30,14 @@ class ServerProcess {
   std::string address_;
 };
 
-struct RunResult {
+struct ProgramResult {
   int exit_code = -1;  // -1 if killed by the timeout
   std::string output;  // stdout and stderr together
 };
 
 // Runs `path args...` with `env` added to this process's environment, and
 // LD_LIBRARY_PATH pointing at vgpu's client libraries first.
-RunResult RunProgram(const std::string& path, const std::vector<std::string>& args,
+ProgramResult RunProgram(const std::string& path, const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& env, int timeout_seconds = 120);
 
 // Paths of the build, from CMake.
