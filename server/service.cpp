@@ -131,7 +131,7 @@ grpc::Status Service::Session(grpc::ServerContext* context,
     ReplyWriter writer(session, stream);
     wire::CallBatch batch;
     while (stream->Read(&batch)) {
-      for (const auto& call : batch.calls()) {
+      for (auto& call : *batch.mutable_calls()) {
         if (call.seq() <= last_seq) {
           result = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "call sequence numbers must increase");
           break;

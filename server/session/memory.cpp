@@ -29,12 +29,11 @@ Status Session::MemGetInfo(const wire::MemGetInfo& op, Outcome& out) {
   return Status();
 }
 
-Status Session::MemcpyHtoD(const wire::MemcpyHtoD& op, Outcome& out) {
+Status Session::MemcpyHtoD(wire::MemcpyHtoD& op, Outcome& out) {
   VGPU_ASSIGN_OR_RETURN(ContextState * state, Context(op.ctx(), out));
   VGPU_ASSIGN_OR_RETURN(backend::Handle stream, Stream(*state, op.stream()));
   VGPU_RETURN_IF_ERROR(allocations_.Check(op.dst(), op.data().size()));
-  std::string data = op.data();
-  return state->ctx->MemcpyHtoD(op.dst(), std::move(data), stream);
+  return state->ctx->MemcpyHtoD(op.dst(), std::move(*op.mutable_data()), stream);
 }
 
 Status Session::MemcpyDtoH(const wire::MemcpyDtoH& op, Outcome& out) {

@@ -33,7 +33,7 @@ Status Session::Open() {
   return Status();
 }
 
-Outcome Session::Execute(const wire::Call& call) {
+Outcome Session::Execute(wire::Call& call) {
   Outcome out;
   out.reply = std::make_unique<wire::Reply>();
   out.reply->set_seq(call.seq());
@@ -83,7 +83,7 @@ Result<backend::Handle> Session::Stream(ContextState& state, uint64_t stream) {
   return *handle;
 }
 
-Status Session::Dispatch(const wire::Call& call, Outcome& out) {
+Status Session::Dispatch(wire::Call& call, Outcome& out) {
   using C = wire::Call;
   switch (call.op_case()) {
     // context
@@ -94,7 +94,7 @@ Status Session::Dispatch(const wire::Call& call, Outcome& out) {
     case C::kMemAlloc: return MemAlloc(call.mem_alloc(), out);
     case C::kMemFree: return MemFree(call.mem_free(), out);
     case C::kMemGetInfo: return MemGetInfo(call.mem_get_info(), out);
-    case C::kMemcpyHtod: return MemcpyHtoD(call.memcpy_htod(), out);
+    case C::kMemcpyHtod: return MemcpyHtoD(*call.mutable_memcpy_htod(), out);
     case C::kMemcpyDtoh: return MemcpyDtoH(call.memcpy_dtoh(), out);
     case C::kMemcpyDtod: return MemcpyDtoD(call.memcpy_dtod(), out);
     case C::kMemset: return Memset(call.memset(), out);

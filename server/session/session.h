@@ -49,7 +49,8 @@ class Session {
   uint64_t id() const { return id_; }
 
   // Executor thread: runs one call; never blocks on the device.
-  Outcome Execute(const wire::Call& call);
+  // Takes the call's bulk bytes (host-to-device data) instead of copying them.
+  Outcome Execute(wire::Call& call);
   // Writer thread, in call order: waits, applies deferred and sticky errors,
   // and returns true when outcome.reply must be sent.
   bool Finish(Outcome& outcome);
@@ -68,7 +69,7 @@ class Session {
     HandleTable<ModuleState> modules{"module"};
   };
 
-  Status Dispatch(const wire::Call& call, Outcome& out);
+  Status Dispatch(wire::Call& call, Outcome& out);
   Result<ContextState*> Context(uint64_t ctx, Outcome& out);
   Result<backend::Handle> Stream(ContextState& state, uint64_t stream);
 
@@ -80,7 +81,7 @@ class Session {
   Status MemAlloc(const wire::MemAlloc& op, Outcome& out);
   Status MemFree(const wire::MemFree& op, Outcome& out);
   Status MemGetInfo(const wire::MemGetInfo& op, Outcome& out);
-  Status MemcpyHtoD(const wire::MemcpyHtoD& op, Outcome& out);
+  Status MemcpyHtoD(wire::MemcpyHtoD& op, Outcome& out);
   Status MemcpyDtoH(const wire::MemcpyDtoH& op, Outcome& out);
   Status MemcpyDtoD(const wire::MemcpyDtoD& op, Outcome& out);
   Status Memset(const wire::Memset& op, Outcome& out);
