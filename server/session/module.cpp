@@ -1,7 +1,12 @@
 // Session handlers: modules, launches and function attributes.
 #include "server/session/session.h"
 
+#include <set>
+
 #include "common/log.h"
+#include "image/cubin.h"
+#include "image/fatbin.h"
+#include "image/ptx_module.h"
 #include "proto/protocol.h"
 
 namespace vgpu::server {
@@ -16,6 +21,22 @@ void ToWire(const backend::FunctionInfo& from, wire::FunctionInfo* to) {
   }
   to->set_param_bytes(from.param_bytes);
   for (int32_t value : from.attributes) to->add_attributes(value);
+}
+
+// Names of the module-scope variables an image declares, from its cubins
+// and PTX. Backends that cannot enumerate variables (the real driver has no
+// call for it) are asked for each name.
+std::set<std::string> DeclaredGlobals(std::span<const uint8_t> bytes) {
+  std::set<std::string> names;
+  auto entries = image::Entries(bytes);
+  if (!entries.ok()) return names;
+  for (const auto& entry : *entries) {
+    std::span<const uint8_t> entry_bytes(reinterpret_cast<const uint8_t*>(entry.bytes.data()), entry.bytes.size());
+    auto info = entry.kind == image::Entry::Kind::kCubin ? image::ParseCubin(entry_bytes) : image::ParsePtx(entry.bytes);
+    if (!info.ok()) continue;
+    for (const auto& global : info->globals) names.insert(global.name);
+  }
+  return names;
 }
 
 }  // namespace
@@ -36,6 +57,12 @@ Status Session::ModuleLoad(const wire::ModuleLoad& op, Outcome& out) {
   std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(image->data()), image->size());
   VGPU_ASSIGN_OR_RETURN(backend::Handle handle, state->ctx->ModuleLoad(bytes, &info));
 
+  if (info.globals.empty()) {
+    for (const auto& name : DeclaredGlobals(bytes)) {
+      auto global = state->ctx->ModuleGetGlobal(handle, name);
+      if (global.ok()) info.globals.push_back(*global);
+    }
+  }
   ModuleState module;
   module.handle = handle;
   auto* reply = out.reply->mutable_module_load();
