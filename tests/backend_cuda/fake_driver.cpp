@@ -49,6 +49,7 @@ std::map<CUdeviceptr, std::pair<FakeCtx*, size_t>> g_allocations;
 std::set<void*> g_pinned;
 int g_pinned_allocs = 0;
 std::set<FakeEvent*> g_events;
+std::map<int*, FakeCtx*> g_streams;
 std::vector<uint8_t> g_last_params;          // what the last launch passed
 int g_last_cooperative = -1;
 std::string g_last_image;
@@ -137,6 +138,14 @@ CUresult CtxDestroy(CUcontext ctx) {
       ++it;
     }
   }
+  for (auto it = g_streams.begin(); it != g_streams.end();) {
+    if (it->second == c) {
+      delete it->first;
+      it = g_streams.erase(it);
+    } else {
+      ++it;
+    }
+  }
   if (t_current == c) t_current = nullptr;
   delete c;
   return CUDA_SUCCESS;
@@ -221,11 +230,17 @@ CUresult MemsetD32Async(CUdeviceptr d, unsigned int v, size_t n, CUstream) { ret
 // ---- stream ----
 CUresult StreamCreateWithPriority(CUstream* stream, unsigned int, int) {
   if (CUresult r = NeedCtx()) return r;
-  *stream = reinterpret_cast<CUstream>(new int(0));
+  Lock lock(g_mutex);
+  int* s = new int(0);
+  g_streams[s] = t_current;
+  *stream = reinterpret_cast<CUstream>(s);
   return CUDA_SUCCESS;
 }
 CUresult StreamDestroy(CUstream stream) {
-  delete reinterpret_cast<int*>(stream);
+  Lock lock(g_mutex);
+  int* s = reinterpret_cast<int*>(stream);
+  if (!g_streams.erase(s)) return CUDA_ERROR_INVALID_HANDLE;
+  delete s;
   return CUDA_SUCCESS;
 }
 CUresult StreamQuery(CUstream) { return g_hold ? CUDA_ERROR_NOT_READY : CUDA_SUCCESS; }
