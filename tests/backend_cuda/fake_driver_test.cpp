@@ -398,6 +398,12 @@ TEST_CASE("fake driver: modules, layouts and launches", "[module][function]") {
   CHECK(std::memcmp(seen, params.data(), 12) == 0);
   config.cooperative = false;
 
+  // Trailing padding from the client is not passed on.
+  params.resize(16);
+  REQUIRE(ctx->Launch(*module, 0, config, params, 0).ok());
+  CHECK(fake.last_launch(seen, sizeof(seen)) == 12);
+  params.resize(12);
+
   REQUIRE(ctx->Launch(*module, 1, config, {}, 0).ok());
   CHECK(fake.last_launch(seen, sizeof(seen)) == 0);
 
