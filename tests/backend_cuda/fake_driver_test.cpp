@@ -5,7 +5,10 @@
 
 #include <cudaTypedefs.h>
 
+#include <unistd.h>
+
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -147,6 +150,18 @@ TEST_CASE("fake driver: failures give kNoDevice", "[driver]") {
   REQUIRE_FALSE(old.ok());
   CHECK(old.status().code() == Code::kNoDevice);
   CHECK(old.status().message().find("cuFuncGetParamInfo@12040") != std::string::npos);
+}
+
+TEST_CASE("vgpu's own client libcuda is never taken for the driver", "[driver]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("vgpu_backend_cuda_" + std::to_string(getpid())) / "lib/vgpu";
+  fs::create_directories(dir);
+  fs::copy_file(VGPU_FAKE_LIBCUDA, dir / "libcuda.so.1", fs::copy_options::overwrite_existing);
+  auto backend = CreateCudaBackend((dir / "libcuda.so.1").string());
+  fs::remove_all(dir.parent_path().parent_path());
+  REQUIRE_FALSE(backend.ok());
+  CHECK(backend.status().code() == Code::kNoDevice);
+  CHECK(backend.status().message().find("vgpu's client library") != std::string::npos);
 }
 
 TEST_CASE("fake driver: memory round trip through waits on another thread", "[memory]") {

@@ -71,6 +71,11 @@ Result<std::shared_ptr<const Driver>> LoadDriver(const std::string& library) {
   auto get_proc = reinterpret_cast<PFN_cuGetProcAddress_v12000>(dlsym(lib.get(), "cuGetProcAddress_v2"));
   std::string path = LibraryPath(reinterpret_cast<void*>(init), library);
   if (!init || !get_version) return NoDevice(path + " is not a CUDA driver (no cuInit/cuDriverGetVersion)");
+  // vgpu's own client library (lib/vgpu/) would forward to a server, maybe
+  // this one: never drive a GPU through it.
+  if (path.find("/lib/vgpu/") != std::string::npos) {
+    return NoDevice(path + " is vgpu's client library, not the host's driver");
+  }
 
   auto driver = std::make_shared<Driver>();
   driver->path = path;
