@@ -30,6 +30,7 @@ struct FakeEvent {
 struct FakeFunction {
   std::string name;
   std::vector<std::pair<size_t, size_t>> params;  // offset, size
+  bool loaded = false;                            // as with CUDA_MODULE_LOADING=LAZY
 };
 struct FakeModule {
   FakeCtx* ctx = nullptr;
@@ -338,10 +339,15 @@ CUresult FuncGetParamInfo(CUfunction function, size_t index, size_t* offset, siz
   *size = f->params[index].second;
   return CUDA_SUCCESS;
 }
-// Attributes 0..4 exist (value attr + 1).
-CUresult FuncGetAttribute(int* value, CUfunction_attribute attribute, CUfunction) {
+// Attributes 0..4 exist (value attr + 1); 3 needs the function loaded.
+CUresult FuncGetAttribute(int* value, CUfunction_attribute attribute, CUfunction function) {
   if (attribute < 0 || attribute > 4) return CUDA_ERROR_INVALID_VALUE;
+  if (attribute == 3 && !reinterpret_cast<FakeFunction*>(function)->loaded) return CUDA_ERROR_FUNCTION_NOT_LOADED;
   *value = attribute + 1;
+  return CUDA_SUCCESS;
+}
+CUresult FuncLoad(CUfunction function) {
+  reinterpret_cast<FakeFunction*>(function)->loaded = true;
   return CUDA_SUCCESS;
 }
 CUresult FuncSetAttribute(CUfunction, CUfunction_attribute attribute, int) {
@@ -439,6 +445,7 @@ std::map<std::string, void*> BuildTable() {
   VGPU_FAKE(cuFuncGetName, 12030, FuncGetName)
   VGPU_FAKE(cuFuncGetParamInfo, 12040, FuncGetParamInfo)
   VGPU_FAKE(cuFuncGetAttribute, 2020, FuncGetAttribute)
+  VGPU_FAKE(cuFuncLoad, 12040, FuncLoad)
   VGPU_FAKE(cuFuncSetAttribute, 9000, FuncSetAttribute)
   VGPU_FAKE(cuLaunchKernel, 4000, LaunchKernel)
   VGPU_FAKE(cuLaunchCooperativeKernel, 9000, LaunchCooperativeKernel)

@@ -388,6 +388,7 @@ TEST_CASE("fake driver: modules, layouts and launches", "[module][function]") {
   CHECK(k.param_bytes == 12);
   REQUIRE(k.attributes.size() == CU_FUNC_ATTRIBUTE_MAX);
   CHECK(k.attributes[0] == 1);
+  CHECK(k.attributes[3] == 4);  // needed cuFuncLoad
   CHECK(k.attributes[4] == 5);
   CHECK(k.attributes[5] == 0);
   CHECK(info.functions[1].name == "k_empty");

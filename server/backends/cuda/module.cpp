@@ -18,13 +18,21 @@ Status DescribeKernel(const Driver& d, CUfunction function, FunctionInfo* info) 
   VGPU_RETURN_IF_ERROR(d.Check(d.cuFuncGetName(&name, function), "cuFuncGetName"));
   info->name = name ? name : "";
 
-  // Also loads the kernel when the driver loads modules lazily.
+  // With lazy loading (the default since CUDA 12.2) some attributes need
+  // the kernel fully loaded: load it only when the driver says so.
   info->attributes.assign(CU_FUNC_ATTRIBUTE_MAX, 0);
+  bool loaded = false;
   for (int a = 0; a < CU_FUNC_ATTRIBUTE_MAX; ++a) {
+    const auto attribute = static_cast<CUfunction_attribute>(a);
     int value = 0;
-    if (d.cuFuncGetAttribute(&value, static_cast<CUfunction_attribute>(a), function) == CUDA_SUCCESS) {
-      info->attributes[a] = value;
+    CUresult r = d.cuFuncGetAttribute(&value, attribute, function);
+    if (r == CUDA_ERROR_FUNCTION_NOT_LOADED && !loaded) {
+      VGPU_RETURN_IF_ERROR(d.Check(d.cuFuncLoad(function), "cuFuncLoad (" + info->name + ")"));
+      loaded = true;
+      r = d.cuFuncGetAttribute(&value, attribute, function);
     }
+    // Attributes newer than the host's driver are rejected: they read as 0.
+    if (r == CUDA_SUCCESS) info->attributes[a] = value;
   }
 
   // Index 0, 1, ... until the driver says there is no such parameter.
