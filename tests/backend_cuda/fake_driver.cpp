@@ -30,6 +30,7 @@ struct FakeEvent {
 struct FakeFunction {
   std::string name;
   std::vector<std::pair<size_t, size_t>> params;  // offset, size
+  bool loaded = false;                            // as with CUDA_MODULE_LOADING=LAZY
 };
 struct FakeModule {
   FakeCtx* ctx = nullptr;
@@ -49,6 +50,7 @@ std::map<CUdeviceptr, std::pair<FakeCtx*, size_t>> g_allocations;
 std::set<void*> g_pinned;
 int g_pinned_allocs = 0;
 std::set<FakeEvent*> g_events;
+std::map<int*, FakeCtx*> g_streams;
 std::vector<uint8_t> g_last_params;          // what the last launch passed
 int g_last_cooperative = -1;
 std::string g_last_image;
@@ -137,6 +139,14 @@ CUresult CtxDestroy(CUcontext ctx) {
       ++it;
     }
   }
+  for (auto it = g_streams.begin(); it != g_streams.end();) {
+    if (it->second == c) {
+      delete it->first;
+      it = g_streams.erase(it);
+    } else {
+      ++it;
+    }
+  }
   if (t_current == c) t_current = nullptr;
   delete c;
   return CUDA_SUCCESS;
@@ -221,11 +231,17 @@ CUresult MemsetD32Async(CUdeviceptr d, unsigned int v, size_t n, CUstream) { ret
 // ---- stream ----
 CUresult StreamCreateWithPriority(CUstream* stream, unsigned int, int) {
   if (CUresult r = NeedCtx()) return r;
-  *stream = reinterpret_cast<CUstream>(new int(0));
+  Lock lock(g_mutex);
+  int* s = new int(0);
+  g_streams[s] = t_current;
+  *stream = reinterpret_cast<CUstream>(s);
   return CUDA_SUCCESS;
 }
 CUresult StreamDestroy(CUstream stream) {
-  delete reinterpret_cast<int*>(stream);
+  Lock lock(g_mutex);
+  int* s = reinterpret_cast<int*>(stream);
+  if (!g_streams.erase(s)) return CUDA_ERROR_INVALID_HANDLE;
+  delete s;
   return CUDA_SUCCESS;
 }
 CUresult StreamQuery(CUstream) { return g_hold ? CUDA_ERROR_NOT_READY : CUDA_SUCCESS; }
@@ -323,10 +339,15 @@ CUresult FuncGetParamInfo(CUfunction function, size_t index, size_t* offset, siz
   *size = f->params[index].second;
   return CUDA_SUCCESS;
 }
-// Attributes 0..4 exist (value attr + 1).
-CUresult FuncGetAttribute(int* value, CUfunction_attribute attribute, CUfunction) {
+// Attributes 0..4 exist (value attr + 1); 3 needs the function loaded.
+CUresult FuncGetAttribute(int* value, CUfunction_attribute attribute, CUfunction function) {
   if (attribute < 0 || attribute > 4) return CUDA_ERROR_INVALID_VALUE;
+  if (attribute == 3 && !reinterpret_cast<FakeFunction*>(function)->loaded) return CUDA_ERROR_FUNCTION_NOT_LOADED;
   *value = attribute + 1;
+  return CUDA_SUCCESS;
+}
+CUresult FuncLoad(CUfunction function) {
+  reinterpret_cast<FakeFunction*>(function)->loaded = true;
   return CUDA_SUCCESS;
 }
 CUresult FuncSetAttribute(CUfunction, CUfunction_attribute attribute, int) {
@@ -424,6 +445,7 @@ std::map<std::string, void*> BuildTable() {
   VGPU_FAKE(cuFuncGetName, 12030, FuncGetName)
   VGPU_FAKE(cuFuncGetParamInfo, 12040, FuncGetParamInfo)
   VGPU_FAKE(cuFuncGetAttribute, 2020, FuncGetAttribute)
+  VGPU_FAKE(cuFuncLoad, 12040, FuncLoad)
   VGPU_FAKE(cuFuncSetAttribute, 9000, FuncSetAttribute)
   VGPU_FAKE(cuLaunchKernel, 4000, LaunchKernel)
   VGPU_FAKE(cuLaunchCooperativeKernel, 9000, LaunchCooperativeKernel)

@@ -5,7 +5,10 @@
 
 #include <cudaTypedefs.h>
 
+#include <unistd.h>
+
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -147,6 +150,18 @@ TEST_CASE("fake driver: failures give kNoDevice", "[driver]") {
   REQUIRE_FALSE(old.ok());
   CHECK(old.status().code() == Code::kNoDevice);
   CHECK(old.status().message().find("cuFuncGetParamInfo@12040") != std::string::npos);
+}
+
+TEST_CASE("vgpu's own client libcuda is never taken for the driver", "[driver]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("vgpu_backend_cuda_" + std::to_string(getpid())) / "lib/vgpu";
+  fs::create_directories(dir);
+  fs::copy_file(VGPU_FAKE_LIBCUDA, dir / "libcuda.so.1", fs::copy_options::overwrite_existing);
+  auto backend = CreateCudaBackend((dir / "libcuda.so.1").string());
+  fs::remove_all(dir.parent_path().parent_path());
+  REQUIRE_FALSE(backend.ok());
+  CHECK(backend.status().code() == Code::kNoDevice);
+  CHECK(backend.status().message().find("vgpu's client library") != std::string::npos);
 }
 
 TEST_CASE("fake driver: memory round trip through waits on another thread", "[memory]") {
@@ -373,6 +388,7 @@ TEST_CASE("fake driver: modules, layouts and launches", "[module][function]") {
   CHECK(k.param_bytes == 12);
   REQUIRE(k.attributes.size() == CU_FUNC_ATTRIBUTE_MAX);
   CHECK(k.attributes[0] == 1);
+  CHECK(k.attributes[3] == 4);  // needed cuFuncLoad
   CHECK(k.attributes[4] == 5);
   CHECK(k.attributes[5] == 0);
   CHECK(info.functions[1].name == "k_empty");
@@ -397,6 +413,12 @@ TEST_CASE("fake driver: modules, layouts and launches", "[module][function]") {
   fake.last_launch(seen, sizeof(seen));
   CHECK(std::memcmp(seen, params.data(), 12) == 0);
   config.cooperative = false;
+
+  // Trailing padding from the client is not passed on.
+  params.resize(16);
+  REQUIRE(ctx->Launch(*module, 0, config, params, 0).ok());
+  CHECK(fake.last_launch(seen, sizeof(seen)) == 12);
+  params.resize(12);
 
   REQUIRE(ctx->Launch(*module, 1, config, {}, 0).ok());
   CHECK(fake.last_launch(seen, sizeof(seen)) == 0);

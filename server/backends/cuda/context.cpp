@@ -49,7 +49,8 @@ CudaContext::CudaContext(std::shared_ptr<ContextState> state) : state_(std::move
 Result<DevicePtr> CudaContext::MemAlloc(uint64_t bytesize) {
   VGPU_RETURN_IF_ERROR(Enter());
   CUdeviceptr dptr = 0;
-  VGPU_RETURN_IF_ERROR(d().Check(d().cuMemAlloc(&dptr, bytesize), "cuMemAlloc_v2 (" + std::to_string(bytesize) + " bytes)"));
+  VGPU_RETURN_IF_ERROR(
+      d().Check(d().cuMemAlloc(&dptr, bytesize), "cuMemAlloc_v2 (" + std::to_string(bytesize) + " bytes)"));
   return static_cast<DevicePtr>(dptr);
 }
 

@@ -1,5 +1,6 @@
 #include "server/backends/cuda/cuda_backend.h"
 
+#include "common/log.h"
 #include "server/backends/cuda/context.h"
 #include "server/backends/cuda/driver.h"
 #include "server/backends/cuda/inventory.h"
@@ -52,6 +53,13 @@ Result<std::unique_ptr<Backend>> CreateCudaBackend(const std::string& library) {
     const Status& s = inventory.status();
     if (s.code() == Code::kNoDevice) return s;
     return Status(Code::kNoDevice, "cuda backend: reading the devices failed: " + s.message());
+  }
+  for (size_t i = 0; i < inventory->devices.size(); ++i) {
+    const DeviceInfo& dev = inventory->devices[i];
+    VGPU_LOG(Info, "cuda", "device %zu: %s, %llu MiB, sm_%d%d, PCI %04x:%02x:%02x", i, dev.name.c_str(),
+             static_cast<unsigned long long>(dev.total_memory >> 20),
+             dev.attributes[CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR],
+             dev.attributes[CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR], dev.pci_domain, dev.pci_bus, dev.pci_device);
   }
   return std::unique_ptr<Backend>(new CudaBackend(std::move(driver), std::move(*inventory)));
 }

@@ -64,17 +64,24 @@ Result<std::shared_ptr<const Driver>> LoadDriver(const std::string& library) {
   Library lib(dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL));
   if (!lib.get()) return NoDevice("cannot load " + library + ": " + DlError());
 
-  // The three entry points that exist in every driver and take no version.
+  // Entry points every driver exports under these exact names.
   auto init = reinterpret_cast<PFN_cuInit_v2000>(dlsym(lib.get(), "cuInit"));
   auto get_version = reinterpret_cast<PFN_cuDriverGetVersion_v2020>(dlsym(lib.get(), "cuDriverGetVersion"));
   auto get_error_name = reinterpret_cast<PFN_cuGetErrorName_v6000>(dlsym(lib.get(), "cuGetErrorName"));
   auto get_proc = reinterpret_cast<PFN_cuGetProcAddress_v12000>(dlsym(lib.get(), "cuGetProcAddress_v2"));
   std::string path = LibraryPath(reinterpret_cast<void*>(init), library);
   if (!init || !get_version) return NoDevice(path + " is not a CUDA driver (no cuInit/cuDriverGetVersion)");
+  // vgpu's own client library (lib/vgpu/) would forward to a server, maybe
+  // this one: never drive a GPU through it.
+  if (path.find("/lib/vgpu/") != std::string::npos) {
+    return NoDevice(path + " is vgpu's client library, not the host's driver");
+  }
 
   auto driver = std::make_shared<Driver>();
   driver->path = path;
   driver->cuGetErrorName = get_error_name;
+  // Once cuInit ran, the driver may have threads of its own: never unload it.
+  lib.Keep();
   if (CUresult r = init(0); r != CUDA_SUCCESS) {
     return NoDevice("cuInit failed in " + path + ": " + driver->ErrorName(r) + " (" +
                     std::to_string(static_cast<int>(r)) + ")");
@@ -111,7 +118,6 @@ Result<std::shared_ptr<const Driver>> LoadDriver(const std::string& library) {
                     "; a CUDA 12.4 or newer driver is needed");
   }
 
-  lib.Keep();
   VGPU_LOG(Info, "cuda", "loaded driver %s, version %d", path.c_str(), version);
   return std::shared_ptr<const Driver>(std::move(driver));
 }

@@ -38,8 +38,9 @@ struct Driver {
 
 // dlopens `library` (normally "libcuda.so.1"), runs cuInit(0) and resolves
 // every function. Any failure is Code::kNoDevice with a message saying which
-// step failed, so the server can fall back to the software GPU. The library
-// stays loaded for the life of the process (unloading a driver is unsafe).
+// step failed, so the server can fall back to the software GPU. Once cuInit
+// was called the library stays loaded for the life of the process, even on
+// failure (a driver's threads may be running).
 Result<std::shared_ptr<const Driver>> LoadDriver(const std::string& library);
 
 }  // namespace vgpu::backend::cuda

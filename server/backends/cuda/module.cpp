@@ -18,13 +18,21 @@ Status DescribeKernel(const Driver& d, CUfunction function, FunctionInfo* info) 
   VGPU_RETURN_IF_ERROR(d.Check(d.cuFuncGetName(&name, function), "cuFuncGetName"));
   info->name = name ? name : "";
 
-  // Also loads the kernel when the driver loads modules lazily.
+  // With lazy loading (the default since CUDA 12.2) some attributes need
+  // the kernel fully loaded: load it only when the driver says so.
   info->attributes.assign(CU_FUNC_ATTRIBUTE_MAX, 0);
+  bool loaded = false;
   for (int a = 0; a < CU_FUNC_ATTRIBUTE_MAX; ++a) {
+    const auto attribute = static_cast<CUfunction_attribute>(a);
     int value = 0;
-    if (d.cuFuncGetAttribute(&value, static_cast<CUfunction_attribute>(a), function) == CUDA_SUCCESS) {
-      info->attributes[a] = value;
+    CUresult r = d.cuFuncGetAttribute(&value, attribute, function);
+    if (r == CUDA_ERROR_FUNCTION_NOT_LOADED && !loaded) {
+      VGPU_RETURN_IF_ERROR(d.Check(d.cuFuncLoad(function), "cuFuncLoad (" + info->name + ")"));
+      loaded = true;
+      r = d.cuFuncGetAttribute(&value, attribute, function);
     }
+    // Attributes newer than the host's driver are rejected: they read as 0.
+    if (r == CUDA_SUCCESS) info->attributes[a] = value;
   }
 
   // Index 0, 1, ... until the driver says there is no such parameter.
@@ -97,7 +105,9 @@ Status CudaContext::ModuleUnload(Handle module) {
 Result<GlobalInfo> CudaContext::ModuleGetGlobal(Handle module, const std::string& name) {
   VGPU_RETURN_IF_ERROR(Enter());
   auto it = modules_.find(module);
-  if (it == modules_.end()) return InvalidHandle("cuModuleGetGlobal_v2: module " + Hex(module) + " is not loaded here");
+  if (it == modules_.end()) {
+    return InvalidHandle("cuModuleGetGlobal_v2: module " + Hex(module) + " is not loaded here");
+  }
   CUdeviceptr dptr = 0;
   size_t bytes = 0;
   VGPU_RETURN_IF_ERROR(d().Check(d().cuModuleGetGlobal(&dptr, &bytes, it->second.module, name.c_str()),
@@ -107,9 +117,12 @@ Result<GlobalInfo> CudaContext::ModuleGetGlobal(Handle module, const std::string
 
 Result<const CudaContext::Kernel*> CudaContext::FindKernel(Handle module, uint32_t function, const char* call) const {
   auto it = modules_.find(module);
-  if (it == modules_.end()) return InvalidHandle(std::string(call) + ": module " + Hex(module) + " is not loaded here");
+  if (it == modules_.end()) {
+    return InvalidHandle(std::string(call) + ": module " + Hex(module) + " is not loaded here");
+  }
   if (function >= it->second.kernels.size()) {
-    return InvalidHandle(std::string(call) + ": module " + Hex(module) + " has no function #" + std::to_string(function));
+    return InvalidHandle(std::string(call) + ": module " + Hex(module) + " has no function #" +
+                         std::to_string(function));
   }
   return &it->second.kernels[function];
 }
@@ -121,14 +134,15 @@ Status CudaContext::Launch(Handle module, uint32_t function, const LaunchConfig&
   VGPU_ASSIGN_OR_RETURN(const Kernel* kernel, FindKernel(module, function, call));
   // The driver reads the kernel's whole parameter space from our buffer.
   if (params.size() < kernel->param_bytes) {
-    return InvalidValue(std::string(call) + ": " + std::to_string(params.size()) + " parameter bytes, the kernel takes " +
-                        std::to_string(kernel->param_bytes));
+    return InvalidValue(std::string(call) + ": " + std::to_string(params.size()) +
+                        " parameter bytes, the kernel takes " + std::to_string(kernel->param_bytes));
   }
   // The driver only reads the parameters; its API just is not const.
   uint8_t* buffer = const_cast<uint8_t*>(params.data());
   CUresult r;
   if (!config.cooperative) {
-    size_t size = params.size();
+    // Exactly the kernel's parameter space, as the driver reported it.
+    size_t size = kernel->param_bytes;
     void* extra[] = {CU_LAUNCH_PARAM_BUFFER_POINTER, buffer, CU_LAUNCH_PARAM_BUFFER_SIZE, &size, CU_LAUNCH_PARAM_END};
     r = d().cuLaunchKernel(kernel->function, config.grid[0], config.grid[1], config.grid[2], config.block[0],
                            config.block[1], config.block[2], config.shared_mem_bytes, ToStream(stream), nullptr,

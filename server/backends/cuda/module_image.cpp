@@ -42,7 +42,9 @@ Status CheckFatbin(std::span<const uint8_t> image) {
     }
     if (entry_header >= 20) {
       const uint32_t compressed = Load<uint32_t>(image, offset + 16);
-      if (compressed > payload) return InvalidImage("fatbin: entry at " + std::to_string(offset) + " compressed size too large");
+      if (compressed > payload) {
+        return InvalidImage("fatbin: entry at " + std::to_string(offset) + " has a compressed size past its payload");
+      }
     }
     offset += entry_header + payload;
   }
@@ -79,7 +81,9 @@ Status CheckElf(std::span<const uint8_t> image) {
     const uint64_t ph = phoff + uint64_t{i} * phentsize;
     const uint64_t offset = Load<uint64_t>(image, ph + 0x08);
     const uint64_t file_bytes = Load<uint64_t>(image, ph + 0x20);
-    if (!Fits(offset, 1, file_bytes, size)) return InvalidImage("cubin: segment " + std::to_string(i) + " outside the image");
+    if (!Fits(offset, 1, file_bytes, size)) {
+      return InvalidImage("cubin: segment " + std::to_string(i) + " outside the image");
+    }
   }
   return Status();
 }
