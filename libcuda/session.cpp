@@ -66,17 +66,21 @@ class GrpcSession final : public Session {
   Result<std::unique_ptr<wire::Reply>> Call(wire::Call call) override {
     call.set_want_reply(true);
     Waiter waiter;
+    uint64_t seq = 0;
     {
       std::lock_guard write_lock(write_mutex_);
       std::unique_lock lock(mutex_);
       if (dead_) return dead_status_;
-      uint64_t seq = Enqueue(std::move(call));
+      seq = Enqueue(std::move(call));
       waiters_[seq] = &waiter;
       FlushLocked(lock);
     }
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] { return waiter.done || dead_; });
-    if (!waiter.done) return dead_status_;
+    if (!waiter.done) {
+      waiters_.erase(seq);  // nothing may deliver into this frame later
+      return dead_status_;
+    }
     if (waiter.reply->result() != 0) {
       return Status(static_cast<Code>(waiter.reply->result()), waiter.reply->message());
     }
