@@ -46,6 +46,10 @@ TEST_CASE("kernels run through cuLaunchKernel on the software GPU", "[e2e][funct
   SECTION("fatbin") { Expect({"launch", FixtureDir() + "/ptx/vector_add.fatbin"}); }
 }
 
+TEST_CASE("the project's kernels run through the wire: atomics, shuffles, constants, faults", "[e2e][function]") {
+  Expect({"kernels", FixtureDir() + "/ptx"});
+}
+
 TEST_CASE("a server killed mid-run gives prompt errors", "[e2e][session]") {
   auto server = ServerProcess::Start();
   REQUIRE(server);

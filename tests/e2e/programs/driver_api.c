@@ -283,6 +283,142 @@ static int Launch(const char* path) {
   return 0;
 }
 
+
+static CUmodule LoadFile(const char* dir, const char* name) {
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  char* image = ReadFile(path, NULL);
+  if (!image) {
+    fprintf(stderr, "cannot read %s\n", path);
+    exit(2);
+  }
+  CUmodule module;
+  CHECK(cuModuleLoadData(&module, image));
+  free(image);
+  return module;
+}
+
+/* The project's kernels through cuLaunchKernel: shared and global atomics,
+ * warp shuffles, __constant__ tables set through cuModuleGetGlobal. */
+static int Kernels(const char* dir) {
+  Setup();
+  /* histogram with shared and global atomics (fatbin, compressed PTX) */
+  {
+    CUmodule module = LoadFile(dir, "histogram.fatbin");
+    CUfunction fn;
+    CHECK(cuModuleGetFunction(&fn, module, "histogram256"));
+    const unsigned n = 200000;
+    unsigned char* data = malloc(n);
+    unsigned expect[256] = {0}, bins[256];
+    for (unsigned i = 0; i < n; ++i) {
+      data[i] = (unsigned char)((i * 2654435761u) >> 13);
+      expect[data[i]]++;
+    }
+    CUdeviceptr ddata, dbins;
+    CHECK(cuMemAlloc(&ddata, n));
+    CHECK(cuMemAlloc(&dbins, sizeof(bins)));
+    CHECK(cuMemcpyHtoD(ddata, data, n));
+    CHECK(cuMemsetD32(dbins, 0, 256));
+    unsigned count = n;
+    void* args[] = {&ddata, &count, &dbins};
+    CHECK(cuLaunchKernel(fn, 32, 1, 1, 256, 1, 1, 0, NULL, args, NULL));
+    CHECK(cuMemcpyDtoH(bins, dbins, sizeof(bins)));
+    if (memcmp(bins, expect, sizeof(bins)) != 0) {
+      printf("histogram differs\n");
+      return 1;
+    }
+    printf("histogram256 ok\n");
+    free(data);
+  }
+  /* warp-shuffle reduction */
+  {
+    CUmodule module = LoadFile(dir, "reduce_shuffle.ptx");
+    CUfunction fn;
+    CHECK(cuModuleGetFunction(&fn, module, "reduceShuffle"));
+    const int n = 100003;
+    int* in = malloc(n * sizeof(int));
+    long long expect = 0;
+    for (int i = 0; i < n; ++i) {
+      in[i] = (i % 101) - 50;
+      expect += in[i];
+    }
+    CUdeviceptr din, dout;
+    CHECK(cuMemAlloc(&din, n * sizeof(int)));
+    CHECK(cuMemAlloc(&dout, sizeof(int)));
+    CHECK(cuMemcpyHtoD(din, in, n * sizeof(int)));
+    CHECK(cuMemsetD32(dout, 0, 1));
+    int count = n;
+    void* args[] = {&din, &dout, &count};
+    CHECK(cuLaunchKernel(fn, 40, 1, 1, 256, 1, 1, 0, NULL, args, NULL));
+    int sum = 0;
+    CHECK(cuMemcpyDtoH(&sum, dout, sizeof(sum)));
+    if (sum != (int)expect) {
+      printf("reduceShuffle: %d, expected %lld\n", sum, expect);
+      return 1;
+    }
+    printf("reduceShuffle ok: %d\n", sum);
+    free(in);
+  }
+  /* __constant__ tables, one of them written by the host */
+  {
+    CUmodule module = LoadFile(dir, "const_table.ptx");
+    CUfunction fn;
+    CHECK(cuModuleGetFunction(&fn, module, "constLookup"));
+    CUdeviceptr offsets, calls;
+    size_t offsets_size, calls_size;
+    CHECK(cuModuleGetGlobal(&offsets, &offsets_size, module, "kOffsets"));
+    CHECK(cuModuleGetGlobal(&calls, &calls_size, module, "gCalls"));
+    if (offsets_size != 16 || calls_size != 4) return 1;
+    int host_offsets[4] = {3, -2, 10, 0};
+    CHECK(cuMemcpyHtoD(offsets, host_offsets, sizeof(host_offsets)));
+    static const float coeffs[16] = {1.0f, 0.5f, 0.25f, 0.125f, 2.0f, 4.0f, 8.0f, 16.0f,
+                                     -1.0f, -0.5f, 3.0f, 1.5f, 0.75f, 0.0f, 10.0f, 100.0f};
+    const int n = 1000;
+    int idx[1000];
+    float out[1000];
+    for (int i = 0; i < n; ++i) idx[i] = (i * 7) % 64;
+    CUdeviceptr didx, dout;
+    CHECK(cuMemAlloc(&didx, sizeof(idx)));
+    CHECK(cuMemAlloc(&dout, sizeof(out)));
+    CHECK(cuMemcpyHtoD(didx, idx, sizeof(idx)));
+    int count = n;
+    void* args[] = {&didx, &dout, &count};
+    CHECK(cuLaunchKernel(fn, (n + 127) / 128, 1, 1, 128, 1, 1, 0, NULL, args, NULL));
+    CHECK(cuMemcpyDtoH(out, dout, sizeof(out)));
+    for (int i = 0; i < n; ++i) {
+      int k = idx[i];
+      float expect = coeffs[k & 15] * (float)(k + host_offsets[k & 3]);
+      if (out[i] != expect) {
+        printf("constLookup[%d] = %f, expected %f\n", i, out[i], expect);
+        return 1;
+      }
+    }
+    unsigned int calls_after = 0;
+    CHECK(cuMemcpyDtoH(&calls_after, calls, sizeof(calls_after)));
+    if (calls_after != 7u + n) {
+      printf("gCalls = %u\n", calls_after);
+      return 1;
+    }
+    printf("constLookup ok, gCalls = %u\n", calls_after);
+  }
+  /* an out-of-bounds kernel: a sticky illegal address at the next sync */
+  {
+    CUmodule module = LoadFile(dir, "out_of_bounds.ptx");
+    CUfunction fn;
+    CHECK(cuModuleGetFunction(&fn, module, "outOfBounds"));
+    CUdeviceptr d;
+    CHECK(cuMemAlloc(&d, 1024));
+    int n = 256;
+    void* args[] = {&d, &n};
+    CHECK(cuLaunchKernel(fn, 1, 1, 1, 256, 1, 1, 0, NULL, args, NULL));
+    CUresult sync = cuCtxSynchronize();
+    CUresult after = cuMemsetD8(d, 0, 16) == CUDA_SUCCESS ? cuCtxSynchronize() : CUDA_ERROR_UNKNOWN;
+    printf("out of bounds: sync -> %d, later call -> %d\n", sync, after);
+    if (sync != CUDA_ERROR_ILLEGAL_ADDRESS || after != CUDA_ERROR_ILLEGAL_ADDRESS) return 1;
+  }
+  return 0;
+}
+
 static int Dlopen(void) {
   void* lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
@@ -371,6 +507,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "streams")) return Streams();
   if (!strcmp(what, "layout") && argc > 2) return ModuleLayout(argv[2]);
   if (!strcmp(what, "launch") && argc > 2) return Launch(argv[2]);
+  if (!strcmp(what, "kernels") && argc > 2) return Kernels(argv[2]);
   if (!strcmp(what, "dlopen")) return Dlopen();
   if (!strcmp(what, "bad-pointer")) return BadPointer();
   if (!strcmp(what, "server-dies")) return ServerDies();
