@@ -159,7 +159,8 @@ FAKE CUresult cuModuleGetFunction(CUfunction* f, CUmodule, const char* name) {
 FAKE CUresult cuModuleGetGlobal_v2(CUdeviceptr* p, size_t* size, CUmodule, const char* name) {
   std::lock_guard lock(g_state.mu);
   auto it = g_globals.find(name);
-  if (it == g_globals.end()) it = g_globals.emplace(name, std::make_pair(AllocDevice(16), size_t{16})).first;
+  // The fake cannot know a variable's size: every global gets 4 KiB.
+  if (it == g_globals.end()) it = g_globals.emplace(name, std::make_pair(AllocDevice(4096), size_t{4096})).first;
   if (p) *p = it->second.first;
   if (size) *size = it->second.second;
   return CUDA_SUCCESS;
@@ -255,8 +256,12 @@ FAKE CUresult cuEventCreate(CUevent* e, unsigned flags) { *e = reinterpret_cast<
 FAKE CUresult cuEventDestroy_v2(CUevent e) { delete reinterpret_cast<unsigned*>(e); return CUDA_SUCCESS; }
 FAKE CUresult cuEventRecord(CUevent, CUstream) { return CUDA_SUCCESS; }
 FAKE CUresult cuEventRecordWithFlags(CUevent, CUstream, unsigned) { return CUDA_SUCCESS; }
-FAKE CUresult cuEventSynchronize(CUevent) { return CUDA_SUCCESS; }
-FAKE CUresult cuEventQuery(CUevent) { return CUDA_ERROR_NOT_READY; }
+// Events carry their flags; bit 31 marks "waited for", so a query answers
+// NOT_READY until someone synchronized on the event.
+FAKE CUresult cuEventSynchronize(CUevent e) { *reinterpret_cast<unsigned*>(e) |= 1u << 31; return CUDA_SUCCESS; }
+FAKE CUresult cuEventQuery(CUevent e) {
+  return (*reinterpret_cast<unsigned*>(e) & (1u << 31)) ? CUDA_SUCCESS : CUDA_ERROR_NOT_READY;
+}
 FAKE CUresult cuEventElapsedTime_v2(float* ms, CUevent start, CUevent) {
   if (*reinterpret_cast<unsigned*>(start) & CU_EVENT_DISABLE_TIMING) return CUDA_ERROR_INVALID_HANDLE;
   *ms = 1.5f;
