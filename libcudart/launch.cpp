@@ -73,9 +73,14 @@ Status DoLaunch(const Launch& l) {
   }
 
   if (l.num_attrs == 0) {
-    VGPU_CU(cuLaunchKernel(kernel->function, l.grid.x, l.grid.y, l.grid.z, l.block.x, l.block.y, l.block.z,
-                           static_cast<unsigned>(l.shared_mem), stream, kernel_params, extra_ptr));
-    return Status::Ok();
+    CUresult res = cuLaunchKernel(kernel->function, l.grid.x, l.grid.y, l.grid.z, l.block.x, l.block.y, l.block.z,
+                                  static_cast<unsigned>(l.shared_mem), stream, kernel_params, extra_ptr);
+    if (res == CUDA_ERROR_NOT_SUPPORTED && extra_ptr != nullptr && l.args != nullptr) {
+      // A driver that takes no packed buffer packs kernelParams itself.
+      res = cuLaunchKernel(kernel->function, l.grid.x, l.grid.y, l.grid.z, l.block.x, l.block.y, l.block.z,
+                           static_cast<unsigned>(l.shared_mem), stream, l.args, nullptr);
+    }
+    return DriverStatus(res, "cuLaunchKernel");
   }
   CUlaunchConfig config{};
   config.gridDimX = l.grid.x;
@@ -90,11 +95,24 @@ Status DoLaunch(const Launch& l) {
   config.numAttrs = l.num_attrs;
   CUresult res = cuLaunchKernelEx(&config, kernel->function, kernel_params, extra_ptr);
   if (res == CUDA_ERROR_NOT_SUPPORTED) {
-    bool hints_only = true;
-    for (unsigned i = 0; i < l.num_attrs; ++i) hints_only = hints_only && IsSchedulingHint(l.attrs[i].id);
-    if (hints_only) {
+    // A driver without cuLaunchKernelEx: drop what only tunes scheduling, and
+    // take the cooperative launch entry point for a cooperative launch.
+    bool cooperative = false, other = false;
+    for (unsigned i = 0; i < l.num_attrs; ++i) {
+      if (l.attrs[i].id == cudaLaunchAttributeCooperative)
+        cooperative = l.attrs[i].val.cooperative != 0;
+      else if (!IsSchedulingHint(l.attrs[i].id))
+        other = true;
+    }
+    if (!other && !cooperative) {
       VGPU_CU(cuLaunchKernel(kernel->function, l.grid.x, l.grid.y, l.grid.z, l.block.x, l.block.y, l.block.z,
                              static_cast<unsigned>(l.shared_mem), stream, kernel_params, extra_ptr));
+      return Status::Ok();
+    }
+    if (!other && l.args != nullptr) {
+      // cuLaunchCooperativeKernel takes no `extra`: the driver packs kernelParams.
+      VGPU_CU(cuLaunchCooperativeKernel(kernel->function, l.grid.x, l.grid.y, l.grid.z, l.block.x, l.block.y,
+                                        l.block.z, static_cast<unsigned>(l.shared_mem), stream, l.args));
       return Status::Ok();
     }
   }

@@ -230,6 +230,12 @@ FAKE CUresult cuLaunchKernelEx(const CUlaunchConfig* c, CUfunction f, void** par
   const unsigned block[3] = {c->blockDimX, c->blockDimY, c->blockDimZ};
   return RecordLaunch(f, grid, block, c->sharedMemBytes, c->hStream, params, extra, c->numAttrs);
 }
+// Recorded with num_attrs = kCooperativeMarker.
+FAKE CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+                                        unsigned by, unsigned bz, unsigned shmem, CUstream s, void** params) {
+  const unsigned grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};
+  return RecordLaunch(f, grid, block, shmem, s, params, nullptr, kCooperativeMarker);
+}
 FAKE CUresult cuLaunchHostFunc(CUstream, CUhostFn fn, void* data) { fn(data); return CUDA_SUCCESS; }
 
 FAKE CUresult cuStreamCreate(CUstream* s, unsigned) { *s = reinterpret_cast<CUstream>(new int(0)); return CUDA_SUCCESS; }

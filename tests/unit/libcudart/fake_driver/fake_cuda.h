@@ -37,3 +37,5 @@ extern "C" FakeCudaState* fake_cuda_state();
 
 // The fake has 3 devices; device n has UUID bytes all n+1 and name "Fake GPU n".
 inline constexpr int kFakeDevices = 3;
+// FakeLaunch::num_attrs of a launch through cuLaunchCooperativeKernel.
+inline constexpr unsigned kCooperativeMarker = 1000;

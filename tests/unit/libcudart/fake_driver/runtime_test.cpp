@@ -172,8 +172,13 @@ TEST_CASE("cudaLaunchKernelExC forwards attributes, drops hints only if it must"
   Fake().launch_ex_supported = false;
   REQUIRE(cudaLaunchKernelExC(&config, reinterpret_cast<const void*>(&HostStubKern), k.args) == cudaSuccess);
   CHECK(Fake().launches.back().num_attrs == 0);  // fell back to cuLaunchKernel
-  CHECK(cudaLaunchCooperativeKernel(reinterpret_cast<const void*>(&HostStubKern), dim3(1), dim3(1), k.args, 0,
-                                    nullptr) == cudaErrorNotSupported);
+  REQUIRE(cudaLaunchCooperativeKernel(reinterpret_cast<const void*>(&HostStubKern), dim3(1), dim3(1), k.args, 0,
+                                      nullptr) == cudaSuccess);
+  CHECK(Fake().launches.back().num_attrs == kCooperativeMarker);
+  CHECK(Fake().launches.back().had_kernel_params);
+  attr.id = cudaLaunchAttributeClusterDimension;  // changes the launch: never dropped
+  attr.val.clusterDim = {2, 1, 1};
+  CHECK(cudaLaunchKernelExC(&config, reinterpret_cast<const void*>(&HostStubKern), k.args) == cudaErrorNotSupported);
   CHECK(cudaGetLastError() == cudaErrorNotSupported);
   Fake().launch_ex_supported = true;
   REQUIRE(cudaLaunchCooperativeKernel(reinterpret_cast<const void*>(&HostStubKern), dim3(1), dim3(1), k.args, 0,
