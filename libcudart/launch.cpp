@@ -58,7 +58,9 @@ Status DoLaunch(const Launch& l) {
                    CU_LAUNCH_PARAM_END};
   void** kernel_params = l.args;
   void** extra_ptr = nullptr;
-  if (kernel->layout_known) {
+  if (kernel->layout_known && arg_bytes == 0) {
+    kernel_params = nullptr;  // no parameters: nothing to pack
+  } else if (kernel->layout_known) {
     buffer.assign(arg_bytes, 0);
     for (size_t i = 0; i < kernel->params.size(); ++i) {
       const ParamSlot& slot = kernel->params[i];
