@@ -23,7 +23,10 @@ bool IsDevice(CUdeviceptr p) {
   return p < it->first + it->second;
 }
 
-void Record(const char* op) { g_state.copies.push_back(op); }
+void Record(const char* op) {
+  std::lock_guard lock(g_state.mu);
+  g_state.copies.push_back(op);
+}
 
 CUdeviceptr AllocDevice(size_t n) {
   void* p = std::calloc(1, n);
