@@ -451,3 +451,40 @@ TEST_CASE("GPU-<uuid> selects by UUID", "[.uuid]") {
   CHECK(std::string(bus) == "0000:12:00.0");
 }
 }  // namespace
+
+namespace {
+TEST_CASE("pitched 3D copies and memsets go slice by slice", "[memory]") {
+  void* d = nullptr;
+  REQUIRE(cudaMalloc(&d, 128) == cudaSuccess);  // 2 slices x 4 rows x 16-byte pitch
+  unsigned char host[64];                       // 2 x 4 x 8, tightly packed
+  for (int i = 0; i < 64; ++i) host[i] = static_cast<unsigned char>(i + 1);
+  REQUIRE(cudaMemset(d, 0, 128) == cudaSuccess);
+  cudaMemcpy3DParms p = {};
+  p.srcPtr = cudaPitchedPtr{host, 8, 8, 4};
+  p.dstPtr = cudaPitchedPtr{d, 16, 8, 4};
+  p.extent = cudaExtent{8, 4, 2};
+  p.kind = cudaMemcpyHostToDevice;
+  REQUIRE(cudaMemcpy3D(&p) == cudaSuccess);
+  auto* dev = static_cast<unsigned char*>(d);
+  for (int z = 0; z < 2; ++z)
+    for (int y = 0; y < 4; ++y) {
+      CHECK(dev[z * 64 + y * 16 + 7] == host[z * 32 + y * 8 + 7]);
+      CHECK(dev[z * 64 + y * 16 + 8] == 0);
+    }
+  REQUIRE(cudaMemset3D(cudaPitchedPtr{d, 16, 8, 4}, 0x7F, cudaExtent{2, 4, 2}) == cudaSuccess);
+  CHECK((dev[64 + 3 * 16 + 1] == 0x7F && dev[64 + 3 * 16 + 2] == host[32 + 3 * 8 + 2]));
+  cudaArray_t array = reinterpret_cast<cudaArray_t>(0x10);
+  p.dstArray = array;
+  CHECK(cudaMemcpy3D(&p) == cudaErrorNotSupported);
+  cudaGetLastError();
+  cudaFree(d);
+}
+
+TEST_CASE("capture info: never capturing", "[stream]") {
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusActive;
+  unsigned long long id = 99;
+  REQUIRE(cudaStreamGetCaptureInfo(nullptr, &status, &id) == cudaSuccess);
+  CHECK(status == cudaStreamCaptureStatusNone);
+  CHECK(id == 0);
+}
+}  // namespace
