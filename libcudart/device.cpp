@@ -19,6 +19,10 @@ namespace {
 // cudaSetDeviceFlags only tunes how the host waits; a remote device has no
 // host-side wait strategy to change, so the flags are remembered and reported.
 std::atomic<unsigned> g_device_flags{cudaDeviceScheduleAuto};
+// Cache and shared-memory bank preferences are hints with no effect on
+// results; the runtime keeps them so that a query returns what was set.
+std::atomic<int> g_cache_config{cudaFuncCachePreferNone};
+std::atomic<int> g_shared_mem_config{cudaSharedMemBankSizeDefault};
 
 cudaError_t Properties(void* prop, int device, int abi, size_t bytes) {
   if (prop == nullptr) return cudaErrorInvalidValue;
@@ -195,6 +199,33 @@ cudaError_t cudaDeviceDisablePeerAccess(int peerDevice) {
   auto peer = PrimaryContext(peerDevice);
   if (!peer.ok()) return ToCudaError(peer.status());
   return ToCudaError(cuCtxDisablePeerAccess(*peer));
+}
+
+cudaError_t cudaDeviceGetCacheConfig(enum cudaFuncCache* pCacheConfig) {
+  if (pCacheConfig == nullptr) return cudaErrorInvalidValue;
+  *pCacheConfig = static_cast<cudaFuncCache>(g_cache_config.load());
+  return cudaSuccess;
+}
+cudaError_t cudaDeviceSetCacheConfig(enum cudaFuncCache cacheConfig) {
+  if (cacheConfig < cudaFuncCachePreferNone || cacheConfig > cudaFuncCachePreferEqual) return cudaErrorInvalidValue;
+  g_cache_config = cacheConfig;
+  return cudaSuccess;
+}
+cudaError_t cudaThreadGetCacheConfig(enum cudaFuncCache* pCacheConfig) {
+  return device::cudaDeviceGetCacheConfig(pCacheConfig);
+}
+cudaError_t cudaThreadSetCacheConfig(enum cudaFuncCache cacheConfig) {
+  return device::cudaDeviceSetCacheConfig(cacheConfig);
+}
+cudaError_t cudaDeviceGetSharedMemConfig(enum cudaSharedMemConfig* pConfig) {
+  if (pConfig == nullptr) return cudaErrorInvalidValue;
+  *pConfig = static_cast<cudaSharedMemConfig>(g_shared_mem_config.load());
+  return cudaSuccess;
+}
+cudaError_t cudaDeviceSetSharedMemConfig(enum cudaSharedMemConfig config) {
+  if (config < cudaSharedMemBankSizeDefault || config > cudaSharedMemBankSizeEightByte) return cudaErrorInvalidValue;
+  g_shared_mem_config = config;
+  return cudaSuccess;
 }
 
 }  // namespace device

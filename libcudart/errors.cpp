@@ -134,7 +134,7 @@ void RecordError(const char* api, cudaError_t err) {
   // cudaErrorNotReady is a status, not an error: queries do not record it.
   if (err == cudaSuccess || err == cudaErrorNotReady) return;
   VGPU_LOG(Debug, "errors", "%s: %s (%d)", api, ErrorName(err), static_cast<int>(err));
-  if (t_error.last == cudaSuccess) t_error.last = err;
+  t_error.last = err;
 }
 
 cudaError_t PeekLastError() { return t_error.last; }

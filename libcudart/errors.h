@@ -28,8 +28,9 @@ inline Status RtError(cudaError_t err, std::string message) {
   return Status(static_cast<Code>(err), std::move(message));
 }
 
-// Per-thread last error (cudaGetLastError/cudaPeekAtLastError). RecordError
-// keeps the first error until it is read, as cudart does, and logs it at debug.
+// Per-thread last error (cudaGetLastError/cudaPeekAtLastError): the most
+// recent failing call's error, until cudaGetLastError reads and resets it.
+// RecordError also logs it at debug.
 void RecordError(const char* api, cudaError_t err);
 cudaError_t PeekLastError();
 cudaError_t TakeLastError();

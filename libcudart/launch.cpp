@@ -58,7 +58,9 @@ Status DoLaunch(const Launch& l) {
                    CU_LAUNCH_PARAM_END};
   void** kernel_params = l.args;
   void** extra_ptr = nullptr;
-  if (kernel->layout_known) {
+  if (kernel->layout_known && arg_bytes == 0) {
+    kernel_params = nullptr;  // no parameters: nothing to pack
+  } else if (kernel->layout_known) {
     buffer.assign(arg_bytes, 0);
     for (size_t i = 0; i < kernel->params.size(); ++i) {
       const ParamSlot& slot = kernel->params[i];
@@ -73,9 +75,14 @@ Status DoLaunch(const Launch& l) {
   }
 
   if (l.num_attrs == 0) {
-    VGPU_CU(cuLaunchKernel(kernel->function, l.grid.x, l.grid.y, l.grid.z, l.block.x, l.block.y, l.block.z,
-                           static_cast<unsigned>(l.shared_mem), stream, kernel_params, extra_ptr));
-    return Status::Ok();
+    CUresult res = cuLaunchKernel(kernel->function, l.grid.x, l.grid.y, l.grid.z, l.block.x, l.block.y, l.block.z,
+                                  static_cast<unsigned>(l.shared_mem), stream, kernel_params, extra_ptr);
+    if (res == CUDA_ERROR_NOT_SUPPORTED && extra_ptr != nullptr && l.args != nullptr) {
+      // A driver that takes no packed buffer packs kernelParams itself.
+      res = cuLaunchKernel(kernel->function, l.grid.x, l.grid.y, l.grid.z, l.block.x, l.block.y, l.block.z,
+                           static_cast<unsigned>(l.shared_mem), stream, l.args, nullptr);
+    }
+    return DriverStatus(res, "cuLaunchKernel");
   }
   CUlaunchConfig config{};
   config.gridDimX = l.grid.x;
@@ -90,11 +97,24 @@ Status DoLaunch(const Launch& l) {
   config.numAttrs = l.num_attrs;
   CUresult res = cuLaunchKernelEx(&config, kernel->function, kernel_params, extra_ptr);
   if (res == CUDA_ERROR_NOT_SUPPORTED) {
-    bool hints_only = true;
-    for (unsigned i = 0; i < l.num_attrs; ++i) hints_only = hints_only && IsSchedulingHint(l.attrs[i].id);
-    if (hints_only) {
+    // A driver without cuLaunchKernelEx: drop what only tunes scheduling, and
+    // take the cooperative launch entry point for a cooperative launch.
+    bool cooperative = false, other = false;
+    for (unsigned i = 0; i < l.num_attrs; ++i) {
+      if (l.attrs[i].id == cudaLaunchAttributeCooperative)
+        cooperative = l.attrs[i].val.cooperative != 0;
+      else if (!IsSchedulingHint(l.attrs[i].id))
+        other = true;
+    }
+    if (!other && !cooperative) {
       VGPU_CU(cuLaunchKernel(kernel->function, l.grid.x, l.grid.y, l.grid.z, l.block.x, l.block.y, l.block.z,
                              static_cast<unsigned>(l.shared_mem), stream, kernel_params, extra_ptr));
+      return Status::Ok();
+    }
+    if (!other && l.args != nullptr) {
+      // cuLaunchCooperativeKernel takes no `extra`: the driver packs kernelParams.
+      VGPU_CU(cuLaunchCooperativeKernel(kernel->function, l.grid.x, l.grid.y, l.grid.z, l.block.x, l.block.y,
+                                        l.block.z, static_cast<unsigned>(l.shared_mem), stream, l.args));
       return Status::Ok();
     }
   }

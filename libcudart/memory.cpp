@@ -181,6 +181,47 @@ Status Peer(void* dst, int dst_device, const void* src, int src_device, size_t c
   return Copy1D(dst, src, count, cudaMemcpyDeviceToDevice, mode);
 }
 
+// Pitched (non-array) 3D copies as one 2D copy per slice, waited for once.
+char* At(const cudaPitchedPtr& p, const cudaPos& pos, size_t z) {
+  return static_cast<char*>(p.ptr) + ((pos.z + z) * p.ysize + pos.y) * p.pitch + pos.x;
+}
+
+Status Copy3D(const cudaPitchedPtr& dst, const cudaPos& dst_pos, const cudaPitchedPtr& src, const cudaPos& src_pos,
+              const cudaExtent& extent, cudaMemcpyKind kind, const Mode& mode) {
+  if (extent.width == 0 || extent.height == 0 || extent.depth == 0) return Status::Ok();
+  Mode slices = mode;
+  slices.async = true;
+  for (size_t z = 0; z < extent.depth; ++z)
+    VGPU_RETURN_IF_ERROR(Copy2D(At(dst, dst_pos, z), dst.pitch, At(src, src_pos, z), src.pitch, extent.width,
+                                extent.height, kind, slices));
+  if (!mode.async) VGPU_CU(cuStreamSynchronize(mode.driver()));
+  return Status::Ok();
+}
+
+Status Copy3D(const cudaMemcpy3DParms* p, const Mode& mode) {
+  if (p == nullptr) return InvalidValue("null cudaMemcpy3DParms");
+  if (p->srcArray != nullptr || p->dstArray != nullptr) return ::vgpu::NotSupported("3D copies with CUDA arrays");
+  return Copy3D(p->dstPtr, p->dstPos, p->srcPtr, p->srcPos, p->extent, p->kind, mode);
+}
+
+Status Copy3DPeer(const cudaMemcpy3DPeerParms* p, const Mode& mode) {
+  if (p == nullptr) return InvalidValue("null cudaMemcpy3DPeerParms");
+  if (p->srcArray != nullptr || p->dstArray != nullptr) return ::vgpu::NotSupported("3D copies with CUDA arrays");
+  VGPU_RETURN_IF_ERROR(DriverDevice(p->srcDevice).status());
+  VGPU_RETURN_IF_ERROR(DriverDevice(p->dstDevice).status());
+  return Copy3D(p->dstPtr, p->dstPos, p->srcPtr, p->srcPos, p->extent, cudaMemcpyDeviceToDevice, mode);
+}
+
+Status Memset3D(const cudaPitchedPtr& p, int value, const cudaExtent& extent, const Mode& mode) {
+  if (extent.width == 0 || extent.height == 0 || extent.depth == 0) return Status::Ok();
+  Mode slices = mode;
+  slices.async = true;
+  for (size_t z = 0; z < extent.depth; ++z)
+    VGPU_RETURN_IF_ERROR(Memset2D(At(p, cudaPos{0, 0, 0}, z), p.pitch, value, extent.width, extent.height, slices));
+  if (!mode.async) VGPU_RETURN_IF_ERROR(FinishSync(Mode{mode.stream, false, true}));
+  return Status::Ok();
+}
+
 cudaError_t Err(const Status& s) { return ToCudaError(s); }
 
 constexpr Mode kSync{};
@@ -424,6 +465,37 @@ cudaError_t cudaMemset2DAsync(void* devPtr, size_t pitch, int value, size_t widt
 cudaError_t cudaMemset2DAsync_ptsz(void* devPtr, size_t pitch, int value, size_t width, size_t height,
                                    cudaStream_t stream) {
   return Err(Memset2D(devPtr, pitch, value, width, height, AsyncPtsz(stream)));
+}
+
+cudaError_t cudaMemcpy3D(const struct cudaMemcpy3DParms* p) { return Err(Copy3D(p, kSync)); }
+cudaError_t cudaMemcpy3D_ptds(const struct cudaMemcpy3DParms* p) { return Err(Copy3D(p, SyncPtds())); }
+cudaError_t cudaMemcpy3DAsync(const struct cudaMemcpy3DParms* p, cudaStream_t stream) {
+  return Err(Copy3D(p, Async(stream)));
+}
+cudaError_t cudaMemcpy3DAsync_ptsz(const struct cudaMemcpy3DParms* p, cudaStream_t stream) {
+  return Err(Copy3D(p, AsyncPtsz(stream)));
+}
+cudaError_t cudaMemcpy3DPeer(const struct cudaMemcpy3DPeerParms* p) { return Err(Copy3DPeer(p, kSync)); }
+cudaError_t cudaMemcpy3DPeer_ptds(const struct cudaMemcpy3DPeerParms* p) { return Err(Copy3DPeer(p, SyncPtds())); }
+cudaError_t cudaMemcpy3DPeerAsync(const struct cudaMemcpy3DPeerParms* p, cudaStream_t stream) {
+  return Err(Copy3DPeer(p, Async(stream)));
+}
+cudaError_t cudaMemcpy3DPeerAsync_ptsz(const struct cudaMemcpy3DPeerParms* p, cudaStream_t stream) {
+  return Err(Copy3DPeer(p, AsyncPtsz(stream)));
+}
+cudaError_t cudaMemset3D(struct cudaPitchedPtr pitchedDevPtr, int value, struct cudaExtent extent) {
+  return Err(Memset3D(pitchedDevPtr, value, extent, kSync));
+}
+cudaError_t cudaMemset3D_ptds(struct cudaPitchedPtr pitchedDevPtr, int value, struct cudaExtent extent) {
+  return Err(Memset3D(pitchedDevPtr, value, extent, SyncPtds()));
+}
+cudaError_t cudaMemset3DAsync(struct cudaPitchedPtr pitchedDevPtr, int value, struct cudaExtent extent,
+                              cudaStream_t stream) {
+  return Err(Memset3D(pitchedDevPtr, value, extent, Async(stream)));
+}
+cudaError_t cudaMemset3DAsync_ptsz(struct cudaPitchedPtr pitchedDevPtr, int value, struct cudaExtent extent,
+                                   cudaStream_t stream) {
+  return Err(Memset3D(pitchedDevPtr, value, extent, AsyncPtsz(stream)));
 }
 
 }  // namespace memory

@@ -1,5 +1,6 @@
 // nvcc's registration entry points (crt/host_runtime.h). They only record
 // what was registered; nothing reaches the driver until first use.
+#include "common/log.h"
 #include "libcudart/exports.h"
 #include "libcudart/registry.h"
 
@@ -8,10 +9,11 @@ constexpr unsigned kFatbinWrapperMagic = 0x466243B1;
 }  // namespace
 
 extern "C" VGPU_RT_EXPORT void** __cudaRegisterFatBinary(void* fatCubin) {
-  // Anything else than nvcc's wrapper is still recorded: cuModuleLoadData
-  // judges the image when (if ever) it is used.
+  // Anything but nvcc's wrapper is still recorded (and only logged: this runs
+  // before main, where a recorded error would surprise the program later);
+  // cuModuleLoadData judges the image when, if ever, it is used.
   if (fatCubin != nullptr && *static_cast<const unsigned*>(fatCubin) != kFatbinWrapperMagic) {
-    vgpu::rt::RecordError("__cudaRegisterFatBinary", cudaErrorInvalidKernelImage);
+    VGPU_LOG(Warn, "module", "__cudaRegisterFatBinary: %p is not a fatbin wrapper", fatCubin);
   }
   return vgpu::rt::RegisterFatBinary(fatCubin);
 }

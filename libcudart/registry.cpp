@@ -30,7 +30,15 @@ struct Var {
   size_t size;
   void** managed_slot;  // non-null for __managed__ variables
   std::map<CUcontext, CUdeviceptr> loaded;
+  size_t driver_size = 0;  // what cuModuleGetGlobal reported
 };
+
+// nvcc's registered size is exact; the driver's bounds it, so a mismatch can
+// never let a copy run past the real variable.
+size_t EffectiveSize(const Var& var) {
+  if (var.size == 0) return var.driver_size;
+  return var.driver_size != 0 && var.driver_size < var.size ? var.driver_size : var.size;
+}
 
 struct Registry {
   std::mutex mu;
@@ -121,7 +129,7 @@ void RegisterVar(FatBinaryHandle handle, const void* host_var, const char* devic
   std::lock_guard lock(reg.mu);
   FatBinary* fatbin = FromHandle(handle);
   if (fatbin == nullptr || device_name == nullptr || !reg.fatbins.count(fatbin)) return;
-  reg.vars[host_var] = Var{fatbin, device_name, size, managed_slot, {}};
+  reg.vars[host_var] = Var{fatbin, device_name, size, managed_slot, {}, 0};
 }
 
 bool IsRegisteredFunction(const void* host_fun) {
@@ -161,13 +169,14 @@ Result<LoadedVar> ResolveVar(const void* host_var) {
   if (it == reg.vars.end()) return RtError(cudaErrorInvalidSymbol, "not a registered symbol");
   Var& var = it->second;
   auto loaded = var.loaded.find(ctx);
-  if (loaded != var.loaded.end()) return LoadedVar{loaded->second, var.size};
+  if (loaded != var.loaded.end()) return LoadedVar{loaded->second, EffectiveSize(var)};
   VGPU_ASSIGN_OR_RETURN(CUmodule module, LoadModule(var.fatbin, ctx));
   CUdeviceptr address = 0;
   size_t size = 0;
   VGPU_CU(cuModuleGetGlobal(&address, &size, module, var.name.c_str()));
   var.loaded[ctx] = address;
-  return LoadedVar{address, var.size != 0 ? var.size : size};
+  var.driver_size = size;
+  return LoadedVar{address, EffectiveSize(var)};
 }
 
 Status InitModule(FatBinaryHandle handle) {

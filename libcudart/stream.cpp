@@ -53,6 +53,16 @@ cudaError_t GetId(cudaStream_t stream, unsigned long long* id, bool per_thread) 
   return ToCudaError(cuStreamGetId(ToDriverStream(stream, per_thread), id));
 }
 
+// Not capturing: only the status and the id are defined (the other outputs
+// are read only while a capture is active), so every ABI variant writes just
+// those two, whatever its parameter list.
+cudaError_t CaptureInfo(cudaStreamCaptureStatus* status, unsigned long long* id) {
+  if (status == nullptr) return cudaErrorInvalidValue;
+  *status = cudaStreamCaptureStatusNone;
+  if (id != nullptr) *id = 0;
+  return cudaSuccess;
+}
+
 struct Callback {
   cudaStreamCallback_t fn;
   cudaStream_t stream;
@@ -139,6 +149,46 @@ cudaError_t cudaStreamAddCallback(cudaStream_t stream, cudaStreamCallback_t call
 cudaError_t cudaStreamAddCallback_ptsz(cudaStream_t stream, cudaStreamCallback_t callback, void* userData,
                                        unsigned int flags) {
   return AddCallback(stream, callback, userData, flags, true);
+}
+cudaError_t cudaStreamGetCaptureInfo(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
+                                     unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
+                                     const cudaGraphEdgeData**, size_t*) {
+  return CaptureInfo(captureStatus_out, id_out);
+}
+cudaError_t cudaStreamGetCaptureInfo_ptsz(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
+                                          unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
+                                          const cudaGraphEdgeData**, size_t*) {
+  return CaptureInfo(captureStatus_out, id_out);
+}
+cudaError_t cudaStreamGetCaptureInfo_v3(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
+                                        unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
+                                        const cudaGraphEdgeData**, size_t*) {
+  return CaptureInfo(captureStatus_out, id_out);
+}
+cudaError_t cudaStreamGetCaptureInfo_v3_ptsz(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
+                                             unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
+                                             const cudaGraphEdgeData**, size_t*) {
+  return CaptureInfo(captureStatus_out, id_out);
+}
+cudaError_t cudaStreamGetCaptureInfo_abi12(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
+                                           unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
+                                           size_t*) {
+  return CaptureInfo(captureStatus_out, id_out);
+}
+cudaError_t cudaStreamGetCaptureInfo_ptsz_abi12(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
+                                                unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
+                                                size_t*) {
+  return CaptureInfo(captureStatus_out, id_out);
+}
+cudaError_t cudaStreamGetCaptureInfo_v2(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
+                                              unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
+                                              size_t*) {
+  return CaptureInfo(captureStatus_out, id_out);
+}
+cudaError_t cudaStreamGetCaptureInfo_v2_ptsz(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
+                                                   unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
+                                                   size_t*) {
+  return CaptureInfo(captureStatus_out, id_out);
 }
 cudaError_t cudaThreadExchangeStreamCaptureMode(enum cudaStreamCaptureMode* mode) {
   if (mode == nullptr) return cudaErrorInvalidValue;

@@ -61,9 +61,9 @@ TEST_CASE("driver results map to runtime errors", "[errors]") {
 
 TEST_CASE("last error is per thread, kept until read", "[errors]") {
   TakeLastError();
-  RecordError("a", cudaErrorInvalidValue);
-  RecordError("b", cudaErrorMemoryAllocation);  // the first error stays
-  RecordError("c", cudaErrorNotReady);          // a status, never recorded
+  RecordError("a", cudaErrorMemoryAllocation);
+  RecordError("b", cudaErrorInvalidValue);  // the most recent error wins
+  RecordError("c", cudaErrorNotReady);      // a status, never recorded
   CHECK(PeekLastError() == cudaErrorInvalidValue);
   cudaError_t other = cudaErrorUnknown;
   std::thread([&] { other = PeekLastError(); }).join();
