@@ -160,6 +160,11 @@ class Installer {
           actions_.push_back({Action::Kind::kRetarget, item.rel_path, item.vgpu_target, item.info.link_target});
           break;
         case ItemState::kVgpu:
+          if (const Entry* e = manifest_.Find(item.rel_path);
+              e != nullptr && e->action == Entry::Action::kReplaced && !Exists(store_->Abs(e->original.backup))) {
+            out_.Warn("backup missing: " + store_->Abs(e->original.backup) + "; rollback cannot restore " +
+                      item.rel_path);
+          }
           if (manifest_.Find(item.rel_path) == nullptr) {
             actions_.push_back({Action::Kind::kAdopt, item.rel_path, item.vgpu_target, ""});
           }
