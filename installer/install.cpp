@@ -257,14 +257,16 @@ class Installer {
   }
 
   void Summarize(const Survey& survey, bool conf_change, bool dropin_change) {
-    int replaced = 0, created = 0, other = 0;
+    int replaced = 0, created = 0, repointed = 0, other = 0;
     for (const auto& a : actions_) {
       if (a.kind == Action::Kind::kReplace) ++replaced;
       else if (a.kind == Action::Kind::kCreate) ++created;
+      else if (a.kind == Action::Kind::kRetarget) ++repointed;
       else ++other;
     }
     out_.Say("vgpu installed into " + ollama_dir_ + " from " + lib_dir_ + ": " + std::to_string(replaced) +
              " file(s) backed up and linked, " + std::to_string(created) + " link(s) added" +
+             (repointed ? ", " + std::to_string(repointed) + " link(s) re-pointed" : "") +
              (other ? ", " + std::to_string(other) + " record(s) updated" : ""));
     for (const auto& item : survey.items) {
       if (item.state == ItemState::kNoVgpuLib && item.type == Item::Type::kChain) {

@@ -378,3 +378,23 @@ TEST_CASE("doctor reports the Ollama version, era and links", "[installer][e2e]"
   CHECK(r.out.find("server not reachable") != std::string::npos);
   CHECK(r.exit_code != 0);  // no server, and fake libraries see no device
 }
+
+TEST_CASE("install re-points vgpu's links when the lib dir moves", "[installer][e2e]") {
+  OllamaFixture f(Era::kB);
+  const auto before = Snapshot(f.ollama_dir());
+  REQUIRE(f.Vgpu("install").exit_code == 0);
+  const std::string moved = f.root() + "/opt/vgpu-lib";
+  std::filesystem::create_directories(moved);
+  for (const auto& entry : std::filesystem::directory_iterator(f.lib_dir())) {
+    std::filesystem::copy_file(entry.path(), moved + "/" + entry.path().filename().string());
+  }
+  auto r = f.Vgpu("install", {"--lib-dir", moved});
+  INFO(Show(r));
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("re-pointed") != std::string::npos);
+  CHECK(LinkText(f.ollama_dir() + "/cuda_v12/libcudart.so.12.8.90") == moved + "/libcudart.so.12");
+  CHECK(LinkText(f.ollama_dir() + "/libcuda.so.1") == moved + "/libcuda.so.1");
+  CHECK(f.Vgpu("verify", {"--lib-dir", moved}).exit_code == 0);
+  REQUIRE(f.Vgpu("rollback").exit_code == 0);
+  CHECK(DiffTrees(before, Snapshot(f.ollama_dir())) == "");
+}
