@@ -18,7 +18,7 @@
 
 extern char** environ;
 
-namespace vgpu::test {
+namespace vgpu::install_test {
 namespace fs = std::filesystem;
 
 namespace {
@@ -294,4 +294,4 @@ RunResult OllamaFixture::Vgpu(const std::string& command, const std::vector<std:
   return RunProcess(argv, full_env);
 }
 
-}  // namespace vgpu::test
+}  // namespace vgpu::install_test

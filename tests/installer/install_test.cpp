@@ -10,15 +10,15 @@
 
 #include "fixture.h"
 
-using vgpu::test::DiffTrees;
-using vgpu::test::Era;
-using vgpu::test::LinkText;
-using vgpu::test::OllamaFixture;
-using vgpu::test::PathExists;
-using vgpu::test::ReadText;
-using vgpu::test::RunResult;
-using vgpu::test::Snapshot;
-using vgpu::test::WriteText;
+using vgpu::install_test::DiffTrees;
+using vgpu::install_test::Era;
+using vgpu::install_test::LinkText;
+using vgpu::install_test::OllamaFixture;
+using vgpu::install_test::PathExists;
+using vgpu::install_test::ReadText;
+using vgpu::install_test::RunResult;
+using vgpu::install_test::Snapshot;
+using vgpu::install_test::WriteText;
 
 namespace {
 
@@ -60,7 +60,7 @@ Era AnyEra() { return GENERATE(Era::kA, Era::kB, Era::kC); }
 
 TEST_CASE("install, verify, rollback restores the tree byte for byte", "[installer][e2e]") {
   const Era era = AnyEra();
-  DYNAMIC_SECTION("era " << vgpu::test::EraName(era)) {
+  DYNAMIC_SECTION("era " << vgpu::install_test::EraName(era)) {
     OllamaFixture f(era);
     const auto before = Snapshot(f.ollama_dir());
 
@@ -119,7 +119,7 @@ TEST_CASE("a second install is a no-op that says so", "[installer][e2e]") {
 
 TEST_CASE("install after an Ollama upgrade backs up the new files and re-applies", "[installer][e2e]") {
   const Era era = AnyEra();
-  DYNAMIC_SECTION("era " << vgpu::test::EraName(era)) {
+  DYNAMIC_SECTION("era " << vgpu::install_test::EraName(era)) {
     OllamaFixture f(era);
     REQUIRE(f.Vgpu("install").exit_code == 0);
 
@@ -247,7 +247,7 @@ TEST_CASE("bad input: a clear one-line reason, non-zero exit, nothing lost", "[i
   SECTION("no Ollama found") {
     std::filesystem::create_directories(f.root() + "/empty");
     ExpectRefusal(f.Vgpu("install", {"--ollama-dir", f.root() + "/empty"}), "no Ollama found");
-    auto detect = vgpu::test::RunProcess({VGPU_INSTALL_BIN, "install"},
+    auto detect = vgpu::install_test::RunProcess({VGPU_INSTALL_BIN, "install"},
                                          {{"VGPU_INSTALL_OLLAMA_CANDIDATES", f.root() + "/nowhere"},
                                           {"VGPU_INSTALL_STATE_DIR", f.state_dir()},
                                           {"PATH", "/nonexistent"}});
@@ -304,7 +304,7 @@ TEST_CASE("bad input: a clear one-line reason, non-zero exit, nothing lost", "[i
       WARN("skipped: needs root and setpriv to run as another user");
       return;
     }
-    auto r = vgpu::test::RunProcess({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+    auto r = vgpu::install_test::RunProcess({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                                      VGPU_INSTALL_BIN, "install", "--ollama-dir", f.ollama_dir(), "--lib-dir",
                                      f.lib_dir()},
                                     {{"VGPU_INSTALL_STATE_DIR", f.state_dir()}});
@@ -312,7 +312,7 @@ TEST_CASE("bad input: a clear one-line reason, non-zero exit, nothing lost", "[i
     unchanged();
   }
   SECTION("a read-only filesystem") {
-    if (vgpu::test::RunProcess({"/usr/bin/unshare", "-m", "/bin/true"}).exit_code != 0) {
+    if (vgpu::install_test::RunProcess({"/usr/bin/unshare", "-m", "/bin/true"}).exit_code != 0) {
       WARN("skipped: cannot make a mount namespace here");
       return;
     }
@@ -320,7 +320,7 @@ TEST_CASE("bad input: a clear one-line reason, non-zero exit, nothing lost", "[i
     const std::string script = "mount --bind '" + d + "' '" + d + "' && mount -o remount,ro,bind '" + d + "' '" + d +
                                "' && exec '" VGPU_INSTALL_BIN "' install --ollama-dir '" + d + "' --lib-dir '" +
                                f.lib_dir() + "'";
-    auto r = vgpu::test::RunProcess({"/usr/bin/unshare", "-m", "/bin/sh", "-c", script},
+    auto r = vgpu::install_test::RunProcess({"/usr/bin/unshare", "-m", "/bin/sh", "-c", script},
                                     {{"VGPU_INSTALL_STATE_DIR", f.state_dir()}});
     ExpectRefusal(r, "read-only filesystem");
     unchanged();

@@ -9,10 +9,10 @@
 #include "fixture.h"
 #include "tests/e2e/harness/server_process.h"
 
-using vgpu::test::Era;
-using vgpu::test::OllamaFixture;
-using vgpu::test::RunProcess;
-using vgpu::test::RunResult;
+using vgpu::install_test::Era;
+using vgpu::install_test::OllamaFixture;
+using vgpu::install_test::RunProcess;
+using vgpu::install_test::RunResult;
 
 namespace {
 
@@ -32,7 +32,7 @@ int RunnerDeviceCount(const OllamaFixture& f, const std::string& server_address,
 
 TEST_CASE("runner simulation: before install, after install, after rollback", "[installer][e2e][runner]") {
   const Era era = GENERATE(Era::kB, Era::kC);
-  DYNAMIC_SECTION("era " << vgpu::test::EraName(era)) {
+  DYNAMIC_SECTION("era " << vgpu::install_test::EraName(era)) {
     OllamaFixture f(era);
     const std::string ggml = f.ollama_dir() + "/cuda_v13/libggml-cuda.so";
     std::filesystem::remove(ggml);
