@@ -45,6 +45,7 @@ std::string ServerFromClientConf(const std::string& text) {
   std::string line;
   static const std::regex kLine("^\\s*server\\s*=\\s*(\\S+)\\s*$");
   while (std::getline(in, line)) {
+    if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
     std::smatch m;
     if (std::regex_match(line, m, kLine)) return m[1].str();
   }

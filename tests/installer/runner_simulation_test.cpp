@@ -37,6 +37,8 @@ TEST_CASE("runner simulation: before install, after install, after rollback", "[
     const std::string ggml = f.ollama_dir() + "/cuda_v13/libggml-cuda.so";
     std::filesystem::remove(ggml);
     std::filesystem::copy_file(VGPU_FAKE_GGML_CUDA, ggml);
+    // The fixture's cuda_v12 stand-in is no ELF file; doctor would (rightly) fail to load it.
+    std::filesystem::remove(f.ollama_dir() + "/cuda_v12/libggml-cuda.so");
 
     auto server = vgpu::test::ServerProcess::Start();
     const std::string address = server->address();
@@ -53,6 +55,14 @@ TEST_CASE("runner simulation: before install, after install, after rollback", "[
     int after = RunnerDeviceCount(f, address, &log);
     INFO("after install: " << log);
     CHECK(after == 1);
+
+    // doctor sees the same through client.conf alone, with no VGPU_SERVER.
+    RunResult conf = f.Vgpu("install", {"--lib-dir", VGPU_CLIENT_LIB_DIR, "--server", address});
+    REQUIRE(conf.exit_code == 0);
+    RunResult doctor = f.Vgpu("doctor", {"--lib-dir", VGPU_CLIENT_LIB_DIR}, {{"VGPU_SERVER", ""}});
+    INFO(doctor.out << doctor.err);
+    CHECK(doctor.exit_code == 0);
+    CHECK(doctor.out.find("cuda_v13: runner sees 1 device(s)") != std::string::npos);
 
     RunResult rollback = f.Vgpu("rollback");
     INFO(rollback.out << rollback.err);
