@@ -312,8 +312,13 @@ TEST_CASE("bad input: a clear one-line reason, non-zero exit, nothing lost", "[i
     unchanged();
   }
   SECTION("a read-only filesystem") {
-    if (vgpu::install_test::RunProcess({"/usr/bin/unshare", "-m", "/bin/true"}).exit_code != 0) {
-      WARN("skipped: cannot make a mount namespace here");
+    const std::string scratch = f.root() + "/ro-probe";
+    std::filesystem::create_directories(scratch);
+    const std::string probe = "mount --bind '" + scratch + "' '" + scratch + "' && mount -o remount,ro,bind '" +
+                              scratch + "' '" + scratch + "'";
+    if (!PathExists("/usr/bin/unshare") ||
+        vgpu::install_test::RunProcess({"/usr/bin/unshare", "-m", "/bin/sh", "-c", probe}).exit_code != 0) {
+      WARN("skipped: cannot make a read-only bind mount here");
       return;
     }
     const std::string d = f.ollama_dir();
