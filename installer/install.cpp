@@ -70,6 +70,13 @@ class Installer {
     }
 
     store_ = std::make_unique<BackupStore>(BackupDirFor(settings_, ollama_dir_), &tx_);
+    if (!settings_.dry_run) {
+      RemoveStaleTemps(ollama_dir_, false);
+      for (const auto& f : layout.cuda_folders) RemoveStaleTemps(JoinPath(ollama_dir_, f.name), false);
+      RemoveStaleTemps(store_->dir(), true);
+      RemoveStaleTemps(Dirname(settings_.client_conf), false);
+      RemoveStaleTemps(Dirname(DropInPath(settings_)), false);
+    }
     VGPU_ASSIGN_OR_RETURN(std::optional<Manifest> loaded, LoadManifest(store_->manifest_path()));
     had_manifest_ = loaded.has_value();
     manifest_ = loaded ? std::move(*loaded) : Manifest();
@@ -236,14 +243,14 @@ class Installer {
           break;
       }
     }
+    auto persist = [this] { return store_->WriteManifest(manifest_); };
     if (conf_change) {
-      VGPU_RETURN_IF_ERROR(store_->WriteManifest(manifest_));
       VGPU_RETURN_IF_ERROR(WriteOwnedFile(settings_.client_conf, ClientConfContent(settings_.server),
-                                          &manifest_.client_conf, store_.get(), &tx_));
+                                          &manifest_.client_conf, store_.get(), &tx_, persist));
     }
     if (dropin_change) {
-      VGPU_RETURN_IF_ERROR(store_->WriteManifest(manifest_));
-      VGPU_RETURN_IF_ERROR(WriteOwnedFile(DropInPath(settings_), dropin, &manifest_.systemd_dropin, store_.get(), &tx_));
+      VGPU_RETURN_IF_ERROR(
+          WriteOwnedFile(DropInPath(settings_), dropin, &manifest_.systemd_dropin, store_.get(), &tx_, persist));
     }
     return store_->WriteManifest(manifest_);
   }

@@ -403,3 +403,32 @@ TEST_CASE("install re-points vgpu's links when the lib dir moves", "[installer][
   REQUIRE(f.Vgpu("rollback").exit_code == 0);
   CHECK(DiffTrees(before, Snapshot(f.ollama_dir())) == "");
 }
+
+TEST_CASE("after a run killed part-way, rollback or install puts things right", "[installer][e2e]") {
+  OllamaFixture f(Era::kB);
+  const auto before = Snapshot(f.ollama_dir());
+  int crashes = 0;
+  for (int n = 1; n < 200; ++n) {
+    auto r = f.Vgpu("install", {"--server", "127.0.0.1:50051", "--systemd"},
+                    {{"VGPU_INSTALL_CRASH_AT", std::to_string(n)}});
+    if (r.exit_code == 0) break;
+    ++crashes;
+    INFO("killed before change " << n << "\n" << Show(r));
+    REQUIRE(r.exit_code == 137);
+    if (n % 2 == 0) {
+      // Re-running install finishes the job; rollback then restores everything.
+      auto again = f.Vgpu("install", {"--server", "127.0.0.1:50051", "--systemd"});
+      INFO(Show(again));
+      REQUIRE(again.exit_code == 0);
+      CHECK(f.Vgpu("verify").exit_code == 0);
+    }
+    auto rollback = f.Vgpu("rollback");
+    INFO(Show(rollback));
+    REQUIRE(rollback.exit_code == 0);
+    CHECK(DiffTrees(before, Snapshot(f.ollama_dir())) == "");
+    CHECK_FALSE(PathExists(f.root() + "/etc/vgpu"));
+    CHECK_FALSE(PathExists(f.systemd_dir() + "/ollama.service.d"));
+    CHECK(f.ManifestPath().empty());
+  }
+  CHECK(crashes > 10);
+}
