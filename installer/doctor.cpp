@@ -86,7 +86,8 @@ Status CheckReachable(const std::string& address, int timeout_ms) {
 }
 
 // Runs this executable's hidden probe with Ollama's runner environment.
-std::string RunProbeChild(const std::string& ollama_dir, const CudaFolder& folder, int timeout_ms) {
+std::string RunProbeChild(const std::string& ollama_dir, const CudaFolder& folder, const std::string& client_conf,
+                          int timeout_ms) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return "error=pipe failed";
   std::string ld = ollama_dir + ":" + JoinPath(ollama_dir, folder.name);
@@ -96,9 +97,13 @@ std::string RunProbeChild(const std::string& ollama_dir, const CudaFolder& folde
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv = *e;
-    if (kv.rfind("LD_PRELOAD=", 0) == 0 || kv.rfind("LD_LIBRARY_PATH=", 0) == 0) continue;
+    if (kv.rfind("LD_PRELOAD=", 0) == 0 || kv.rfind("LD_LIBRARY_PATH=", 0) == 0 || kv.rfind("VGPU_CONFIG=", 0) == 0) {
+      continue;
+    }
     env_strings.push_back(kv);
   }
+  // The client reads the same file doctor checked.
+  env_strings.push_back("VGPU_CONFIG=" + client_conf);
   env_strings.push_back("LD_LIBRARY_PATH=" + ld);
   const std::string exe = SelfExe();
   const std::string ggml = JoinPath(JoinPath(ollama_dir, folder.name), "libggml-cuda.so");
@@ -269,7 +274,7 @@ int RunDoctor(const Settings& settings) {
 
   // The check that matters: a child with Ollama's runner environment and no preload.
   for (const auto& folder : layout->cuda_folders) {
-    std::string out = RunProbeChild(*dir, folder, 30000);
+    std::string out = RunProbeChild(*dir, folder, settings.client_conf, 30000);
     std::string error = Field(out, "error");
     std::string count = Field(out, "count");
     std::string ggml = Field(out, "ggml");

@@ -21,6 +21,7 @@ namespace {
 
 std::atomic<int> g_change_count{0};
 std::atomic<int> g_fail_at{-1};
+std::atomic<int> g_crash_at{-1};
 std::atomic<int> g_no_fault_depth{0};
 std::atomic<bool> g_fault_loaded{false};
 
@@ -28,6 +29,8 @@ void LoadFaultSetting() {
   if (g_fault_loaded.exchange(true)) return;
   const char* env = std::getenv("VGPU_INSTALL_FAIL_AT");
   g_fail_at = (env != nullptr && *env != '\0') ? std::atoi(env) : -1;
+  const char* crash = std::getenv("VGPU_INSTALL_CRASH_AT");
+  g_crash_at = (crash != nullptr && *crash != '\0') ? std::atoi(crash) : -1;
 }
 
 // Counts one change; fails it when it is the one the test asked for.
@@ -35,6 +38,8 @@ Status CountChange(const char* op, const std::string& path) {
   LoadFaultSetting();
   if (g_no_fault_depth.load() > 0) return Status::Ok();
   int n = ++g_change_count;
+  // A crash (no undo at all) stands for power loss or kill -9 part-way.
+  if (n == g_crash_at.load()) ::_exit(137);
   if (n == g_fail_at.load()) {
     return Status(Code::kUnknown, std::string(op) + " " + path + ": injected failure (VGPU_INSTALL_FAIL_AT=" +
                                       std::to_string(n) + ")");
@@ -297,6 +302,20 @@ Status CopyFilePreserving(const std::string& from, const std::string& to) {
   ::futimens(out.get(), times);
   if (::fsync(out.get()) != 0) return fail("sync", errno);
   return Status::Ok();
+}
+
+void RemoveStaleTemps(const std::string& dir, bool recursive) {
+  auto names = ListDir(dir);
+  if (!names.ok()) return;
+  for (const auto& name : *names) {
+    const std::string path = JoinPath(dir, name);
+    if (name.rfind(".vgpu-tmp.", 0) == 0) {
+      struct stat st;
+      if (::lstat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) ::unlink(path.c_str());
+    } else if (recursive && IsDirectory(path)) {
+      RemoveStaleTemps(path, true);
+    }
+  }
 }
 
 std::string TempNameFor(const std::string& path) {

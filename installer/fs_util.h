@@ -52,7 +52,8 @@ Status ErrnoStatus(const std::string& what, const std::string& path, int err);
 
 // --- changes (counted for failure injection) ---
 
-// Reads VGPU_INSTALL_FAIL_AT once; the Nth counted change then fails with EIO.
+// Reads VGPU_INSTALL_FAIL_AT once; the Nth counted change then fails.
+// VGPU_INSTALL_CRASH_AT=N instead exits the process before the Nth change, with no undo.
 void ResetFaultInjection();
 // While alive, changes are not counted and never fail on purpose (undo paths).
 class NoFaultScope {
@@ -79,5 +80,7 @@ Status ReplaceWithSymlink(const std::string& target, const std::string& path);
 Status FsyncDir(const std::string& dir);
 // A name beside `path` for temporary files: hidden, so no Ollama glob matches it.
 std::string TempNameFor(const std::string& path);
+// Deletes temporary names a killed run left in `dir` (call with the lock held).
+void RemoveStaleTemps(const std::string& dir, bool recursive);
 
 }  // namespace vgpu::installer

@@ -70,6 +70,13 @@ class Installer {
     }
 
     store_ = std::make_unique<BackupStore>(BackupDirFor(settings_, ollama_dir_), &tx_);
+    if (!settings_.dry_run) {
+      RemoveStaleTemps(ollama_dir_, false);
+      for (const auto& f : layout.cuda_folders) RemoveStaleTemps(JoinPath(ollama_dir_, f.name), false);
+      RemoveStaleTemps(store_->dir(), true);
+      RemoveStaleTemps(Dirname(settings_.client_conf), false);
+      RemoveStaleTemps(Dirname(DropInPath(settings_)), false);
+    }
     VGPU_ASSIGN_OR_RETURN(std::optional<Manifest> loaded, LoadManifest(store_->manifest_path()));
     had_manifest_ = loaded.has_value();
     manifest_ = loaded ? std::move(*loaded) : Manifest();
@@ -160,6 +167,11 @@ class Installer {
           actions_.push_back({Action::Kind::kRetarget, item.rel_path, item.vgpu_target, item.info.link_target});
           break;
         case ItemState::kVgpu:
+          if (const Entry* e = manifest_.Find(item.rel_path);
+              e != nullptr && e->action == Entry::Action::kReplaced && !Exists(store_->Abs(e->original.backup))) {
+            out_.Warn("backup missing: " + store_->Abs(e->original.backup) + "; rollback cannot restore " +
+                      item.rel_path);
+          }
           if (manifest_.Find(item.rel_path) == nullptr) {
             actions_.push_back({Action::Kind::kAdopt, item.rel_path, item.vgpu_target, ""});
           }
@@ -231,14 +243,14 @@ class Installer {
           break;
       }
     }
+    auto persist = [this] { return store_->WriteManifest(manifest_); };
     if (conf_change) {
-      VGPU_RETURN_IF_ERROR(store_->WriteManifest(manifest_));
       VGPU_RETURN_IF_ERROR(WriteOwnedFile(settings_.client_conf, ClientConfContent(settings_.server),
-                                          &manifest_.client_conf, store_.get(), &tx_));
+                                          &manifest_.client_conf, store_.get(), &tx_, persist));
     }
     if (dropin_change) {
-      VGPU_RETURN_IF_ERROR(store_->WriteManifest(manifest_));
-      VGPU_RETURN_IF_ERROR(WriteOwnedFile(DropInPath(settings_), dropin, &manifest_.systemd_dropin, store_.get(), &tx_));
+      VGPU_RETURN_IF_ERROR(
+          WriteOwnedFile(DropInPath(settings_), dropin, &manifest_.systemd_dropin, store_.get(), &tx_, persist));
     }
     return store_->WriteManifest(manifest_);
   }
@@ -252,14 +264,16 @@ class Installer {
   }
 
   void Summarize(const Survey& survey, bool conf_change, bool dropin_change) {
-    int replaced = 0, created = 0, other = 0;
+    int replaced = 0, created = 0, repointed = 0, other = 0;
     for (const auto& a : actions_) {
       if (a.kind == Action::Kind::kReplace) ++replaced;
       else if (a.kind == Action::Kind::kCreate) ++created;
+      else if (a.kind == Action::Kind::kRetarget) ++repointed;
       else ++other;
     }
     out_.Say("vgpu installed into " + ollama_dir_ + " from " + lib_dir_ + ": " + std::to_string(replaced) +
              " file(s) backed up and linked, " + std::to_string(created) + " link(s) added" +
+             (repointed ? ", " + std::to_string(repointed) + " link(s) re-pointed" : "") +
              (other ? ", " + std::to_string(other) + " record(s) updated" : ""));
     for (const auto& item : survey.items) {
       if (item.state == ItemState::kNoVgpuLib && item.type == Item::Type::kChain) {

@@ -88,6 +88,7 @@ Json OwnedToJson(const OwnedFile& f) {
   j["path"] = f.path;
   j["original"] = OriginalToJson(f.original);
   j["written_sha256"] = f.written_sha256;
+  if (!f.created_dir.empty()) j["created_dir"] = f.created_dir;
   return j;
 }
 
@@ -97,6 +98,10 @@ Result<OwnedFile> OwnedFromJson(const Json& j) {
   if (f.path.empty() || f.path[0] != '/') return InvalidValue("bad owned file path '" + f.path + "'");
   VGPU_ASSIGN_OR_RETURN(f.original, OriginalFromJson(j["original"]));
   f.written_sha256 = j["written_sha256"].AsString();
+  f.created_dir = j["created_dir"].AsString();
+  if (!f.created_dir.empty() && (f.created_dir[0] != '/' || f.path.rfind(f.created_dir + "/", 0) != 0)) {
+    return InvalidValue("bad created_dir '" + f.created_dir + "' for " + f.path);
+  }
   return f;
 }
 

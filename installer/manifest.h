@@ -38,6 +38,8 @@ struct OwnedFile {
   std::string path;  // absolute
   Original original;
   std::string written_sha256;
+  // The outermost folder install created for it (rollback removes it when empty).
+  std::string created_dir;
 };
 
 struct Manifest {

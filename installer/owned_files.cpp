@@ -45,6 +45,7 @@ std::string ServerFromClientConf(const std::string& text) {
   std::string line;
   static const std::regex kLine("^\\s*server\\s*=\\s*(\\S+)\\s*$");
   while (std::getline(in, line)) {
+    if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
     std::smatch m;
     if (std::regex_match(line, m, kLine)) return m[1].str();
   }
@@ -70,7 +71,7 @@ bool HoldsContent(const std::string& path, const std::string& content) {
 }
 
 Status WriteOwnedFile(const std::string& path, const std::string& content, std::optional<OwnedFile>* record,
-                      BackupStore* store, Transaction* tx) {
+                      BackupStore* store, Transaction* tx, const std::function<Status()>& persist) {
   VGPU_ASSIGN_OR_RETURN(NodeInfo before, Lstat(path));
   if (before.kind != NodeKind::kAbsent && before.kind != NodeKind::kFile && before.kind != NodeKind::kSymlink) {
     return InvalidValue(path + " is a " + NodeKindName(before.kind) + ", not a file");
@@ -82,8 +83,12 @@ Status WriteOwnedFile(const std::string& path, const std::string& content, std::
     if (owned.original.kind == NodeKind::kFile) {
       VGPU_ASSIGN_OR_RETURN(owned.original.backup, store->Save(path, owned.original.sha256, "owned" + path));
     }
+    // Remember the outermost folder this write will create, before creating it.
+    for (std::string dir = Dirname(path); dir != "/" && !Exists(dir); dir = Dirname(dir)) owned.created_dir = dir;
     *record = std::move(owned);
   }
+  (*record)->written_sha256 = Sha256Hex(content);
+  VGPU_RETURN_IF_ERROR(persist());
   std::vector<std::string> created;
   Status made = MakeDirs(Dirname(path), 0755, &created);
   for (const auto& dir : created) {
@@ -106,16 +111,22 @@ Status WriteOwnedFile(const std::string& path, const std::string& content, std::
       return Status::Ok();
     });
   }
-  VGPU_RETURN_IF_ERROR(WriteFileAtomic(path, content, 0644));
-  (*record)->written_sha256 = Sha256Hex(content);
-  return Status::Ok();
+  return WriteFileAtomic(path, content, 0644);
 }
 
 Status RestoreOwnedFile(const OwnedFile& record, BackupStore* store, Transaction* tx, std::string* note) {
   const std::string& path = record.path;
   VGPU_ASSIGN_OR_RETURN(NodeInfo now, Lstat(path));
+  // Folders install created go once empty (best effort, not undone).
+  auto remove_created_dirs = [&record] {
+    if (record.created_dir.empty()) return;
+    for (std::string dir = Dirname(record.path); dir.size() >= record.created_dir.size(); dir = Dirname(dir)) {
+      if (::rmdir(dir.c_str()) != 0) break;
+    }
+  };
   if (now.kind == NodeKind::kAbsent) {
     if (record.original.kind != NodeKind::kAbsent) *note = path + " is gone since install; not recreated";
+    remove_created_dirs();
     return Status::Ok();
   }
   if (now.kind != NodeKind::kFile) {
@@ -123,7 +134,10 @@ Status RestoreOwnedFile(const OwnedFile& record, BackupStore* store, Transaction
     return Status::Ok();
   }
   VGPU_ASSIGN_OR_RETURN(std::string current, ReadFile(path));
-  if (Sha256Hex(current) != record.written_sha256) {
+  const std::string sha = Sha256Hex(current);
+  // Still the original: the install stopped before writing it.
+  if (record.original.kind == NodeKind::kFile && sha == record.original.sha256) return Status::Ok();
+  if (sha != record.written_sha256) {
     *note = "left alone: " + path + " changed since install";
     return Status::Ok();
   }
@@ -136,7 +150,7 @@ Status RestoreOwnedFile(const OwnedFile& record, BackupStore* store, Transaction
   switch (record.original.kind) {
     case NodeKind::kAbsent:
       VGPU_RETURN_IF_ERROR(Unlink(path));
-      ::rmdir(Dirname(path).c_str());  // the folder install created, when empty
+      remove_created_dirs();
       return Status::Ok();
     case NodeKind::kSymlink:
       return ReplaceWithSymlink(record.original.link_target, path);

@@ -3,6 +3,7 @@
 // rollback can put it back.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -23,9 +24,10 @@ std::string DropInContent(const Settings& settings, const std::string& ollama_di
 // True when `path` already holds exactly `content`.
 bool HoldsContent(const std::string& path, const std::string& content);
 
-// Writes `content` at `path`; the first time, records (and backs up) what was there.
+// Writes `content` at `path`; the first time, records (and backs up) what was
+// there. `persist` saves the updated record before the file changes.
 Status WriteOwnedFile(const std::string& path, const std::string& content, std::optional<OwnedFile>* record,
-                      BackupStore* store, Transaction* tx);
+                      BackupStore* store, Transaction* tx, const std::function<Status()>& persist);
 
 // Puts back what was at record.path before install. Sets *note when it
 // leaves the file alone because someone changed it since.

@@ -80,6 +80,19 @@ int RunRollback(const Settings& settings) {
   }
   Manifest manifest = std::move(**loaded);
   const std::string lib_dir = manifest.lib_dir;
+  if (!settings.dry_run) {
+    // What a killed run may have left: hidden temporary names only.
+    RemoveStaleTemps(store.dir(), true);
+    for (const auto* owned : {&manifest.client_conf, &manifest.systemd_dropin}) {
+      if (owned->has_value()) RemoveStaleTemps(Dirname((*owned)->path), false);
+    }
+    if (IsDirectory(ollama_dir)) {
+      RemoveStaleTemps(ollama_dir, false);
+      if (auto layout = ScanLayout(ollama_dir); layout.ok()) {
+        for (const auto& f : layout->cuda_folders) RemoveStaleTemps(JoinPath(ollama_dir, f.name), false);
+      }
+    }
+  }
 
   // Decide per entry first, and check every backup needed, before changing anything.
   std::vector<Step> steps;

@@ -29,7 +29,8 @@ std::string EnvOr(const char* name, const char* fallback, bool* from_env = nullp
 Settings DefaultSettings() {
   Settings s;
   s.state_dir = EnvOr("VGPU_INSTALL_STATE_DIR", "/var/lib/vgpu", &s.state_dir_explicit);
-  s.client_conf = EnvOr("VGPU_INSTALL_CLIENT_CONF", "/etc/vgpu/client.conf");
+  // VGPU_CONFIG is where the client libraries read their file (libcuda/config.h).
+  s.client_conf = EnvOr("VGPU_INSTALL_CLIENT_CONF", EnvOr("VGPU_CONFIG", "/etc/vgpu/client.conf").c_str());
   s.systemd_dir = EnvOr("VGPU_INSTALL_SYSTEMD_DIR", "/etc/systemd/system");
   return s;
 }

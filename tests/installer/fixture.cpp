@@ -18,7 +18,7 @@
 
 extern char** environ;
 
-namespace vgpu::test {
+namespace vgpu::install_test {
 namespace fs = std::filesystem;
 
 namespace {
@@ -290,8 +290,10 @@ RunResult OllamaFixture::Vgpu(const std::string& command, const std::vector<std:
       {"VGPU_INSTALL_SYSTEMD_DIR", systemd_dir_},
       {"VGPU_INSTALL_OLLAMA_CANDIDATES", root_ + "/nowhere"},
   };
+  // Everything lives in this fixture's folders, so a non-root run may change it.
+  if (::geteuid() != 0) full_env.push_back({"VGPU_INSTALL_ALLOW_NONROOT", "1"});
   full_env.insert(full_env.end(), env.begin(), env.end());
   return RunProcess(argv, full_env);
 }
 
-}  // namespace vgpu::test
+}  // namespace vgpu::install_test

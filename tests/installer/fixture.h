@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace vgpu::test {
+namespace vgpu::install_test {
 
 enum class Era { kA, kB, kC };
 const char* EraName(Era era);
@@ -93,4 +93,4 @@ class OllamaFixture {
   bool real_cuda13_ = false;
 };
 
-}  // namespace vgpu::test
+}  // namespace vgpu::install_test

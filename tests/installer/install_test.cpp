@@ -10,15 +10,15 @@
 
 #include "fixture.h"
 
-using vgpu::test::DiffTrees;
-using vgpu::test::Era;
-using vgpu::test::LinkText;
-using vgpu::test::OllamaFixture;
-using vgpu::test::PathExists;
-using vgpu::test::ReadText;
-using vgpu::test::RunResult;
-using vgpu::test::Snapshot;
-using vgpu::test::WriteText;
+using vgpu::install_test::DiffTrees;
+using vgpu::install_test::Era;
+using vgpu::install_test::LinkText;
+using vgpu::install_test::OllamaFixture;
+using vgpu::install_test::PathExists;
+using vgpu::install_test::ReadText;
+using vgpu::install_test::RunResult;
+using vgpu::install_test::Snapshot;
+using vgpu::install_test::WriteText;
 
 namespace {
 
@@ -60,7 +60,7 @@ Era AnyEra() { return GENERATE(Era::kA, Era::kB, Era::kC); }
 
 TEST_CASE("install, verify, rollback restores the tree byte for byte", "[installer][e2e]") {
   const Era era = AnyEra();
-  DYNAMIC_SECTION("era " << vgpu::test::EraName(era)) {
+  DYNAMIC_SECTION("era " << vgpu::install_test::EraName(era)) {
     OllamaFixture f(era);
     const auto before = Snapshot(f.ollama_dir());
 
@@ -119,7 +119,7 @@ TEST_CASE("a second install is a no-op that says so", "[installer][e2e]") {
 
 TEST_CASE("install after an Ollama upgrade backs up the new files and re-applies", "[installer][e2e]") {
   const Era era = AnyEra();
-  DYNAMIC_SECTION("era " << vgpu::test::EraName(era)) {
+  DYNAMIC_SECTION("era " << vgpu::install_test::EraName(era)) {
     OllamaFixture f(era);
     REQUIRE(f.Vgpu("install").exit_code == 0);
 
@@ -247,7 +247,7 @@ TEST_CASE("bad input: a clear one-line reason, non-zero exit, nothing lost", "[i
   SECTION("no Ollama found") {
     std::filesystem::create_directories(f.root() + "/empty");
     ExpectRefusal(f.Vgpu("install", {"--ollama-dir", f.root() + "/empty"}), "no Ollama found");
-    auto detect = vgpu::test::RunProcess({VGPU_INSTALL_BIN, "install"},
+    auto detect = vgpu::install_test::RunProcess({VGPU_INSTALL_BIN, "install"},
                                          {{"VGPU_INSTALL_OLLAMA_CANDIDATES", f.root() + "/nowhere"},
                                           {"VGPU_INSTALL_STATE_DIR", f.state_dir()},
                                           {"PATH", "/nonexistent"}});
@@ -304,7 +304,7 @@ TEST_CASE("bad input: a clear one-line reason, non-zero exit, nothing lost", "[i
       WARN("skipped: needs root and setpriv to run as another user");
       return;
     }
-    auto r = vgpu::test::RunProcess({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+    auto r = vgpu::install_test::RunProcess({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                                      VGPU_INSTALL_BIN, "install", "--ollama-dir", f.ollama_dir(), "--lib-dir",
                                      f.lib_dir()},
                                     {{"VGPU_INSTALL_STATE_DIR", f.state_dir()}});
@@ -312,15 +312,20 @@ TEST_CASE("bad input: a clear one-line reason, non-zero exit, nothing lost", "[i
     unchanged();
   }
   SECTION("a read-only filesystem") {
-    if (vgpu::test::RunProcess({"/usr/bin/unshare", "-m", "/bin/true"}).exit_code != 0) {
-      WARN("skipped: cannot make a mount namespace here");
+    const std::string scratch = f.root() + "/ro-probe";
+    std::filesystem::create_directories(scratch);
+    const std::string probe = "mount --bind '" + scratch + "' '" + scratch + "' && mount -o remount,ro,bind '" +
+                              scratch + "' '" + scratch + "'";
+    if (!PathExists("/usr/bin/unshare") ||
+        vgpu::install_test::RunProcess({"/usr/bin/unshare", "-m", "/bin/sh", "-c", probe}).exit_code != 0) {
+      WARN("skipped: cannot make a read-only bind mount here");
       return;
     }
     const std::string d = f.ollama_dir();
     const std::string script = "mount --bind '" + d + "' '" + d + "' && mount -o remount,ro,bind '" + d + "' '" + d +
                                "' && exec '" VGPU_INSTALL_BIN "' install --ollama-dir '" + d + "' --lib-dir '" +
                                f.lib_dir() + "'";
-    auto r = vgpu::test::RunProcess({"/usr/bin/unshare", "-m", "/bin/sh", "-c", script},
+    auto r = vgpu::install_test::RunProcess({"/usr/bin/unshare", "-m", "/bin/sh", "-c", script},
                                     {{"VGPU_INSTALL_STATE_DIR", f.state_dir()}});
     ExpectRefusal(r, "read-only filesystem");
     unchanged();
@@ -377,4 +382,53 @@ TEST_CASE("doctor reports the Ollama version, era and links", "[installer][e2e]"
   CHECK(r.out.find("vgpu link(s) in place") != std::string::npos);
   CHECK(r.out.find("server not reachable") != std::string::npos);
   CHECK(r.exit_code != 0);  // no server, and fake libraries see no device
+}
+
+TEST_CASE("install re-points vgpu's links when the lib dir moves", "[installer][e2e]") {
+  OllamaFixture f(Era::kB);
+  const auto before = Snapshot(f.ollama_dir());
+  REQUIRE(f.Vgpu("install").exit_code == 0);
+  const std::string moved = f.root() + "/opt/vgpu-lib";
+  std::filesystem::create_directories(moved);
+  for (const auto& entry : std::filesystem::directory_iterator(f.lib_dir())) {
+    std::filesystem::copy_file(entry.path(), moved + "/" + entry.path().filename().string());
+  }
+  auto r = f.Vgpu("install", {"--lib-dir", moved});
+  INFO(Show(r));
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("re-pointed") != std::string::npos);
+  CHECK(LinkText(f.ollama_dir() + "/cuda_v12/libcudart.so.12.8.90") == moved + "/libcudart.so.12");
+  CHECK(LinkText(f.ollama_dir() + "/libcuda.so.1") == moved + "/libcuda.so.1");
+  CHECK(f.Vgpu("verify", {"--lib-dir", moved}).exit_code == 0);
+  REQUIRE(f.Vgpu("rollback").exit_code == 0);
+  CHECK(DiffTrees(before, Snapshot(f.ollama_dir())) == "");
+}
+
+TEST_CASE("after a run killed part-way, rollback or install puts things right", "[installer][e2e]") {
+  OllamaFixture f(Era::kB);
+  const auto before = Snapshot(f.ollama_dir());
+  int crashes = 0;
+  for (int n = 1; n < 200; ++n) {
+    auto r = f.Vgpu("install", {"--server", "127.0.0.1:50051", "--systemd"},
+                    {{"VGPU_INSTALL_CRASH_AT", std::to_string(n)}});
+    if (r.exit_code == 0) break;
+    ++crashes;
+    INFO("killed before change " << n << "\n" << Show(r));
+    REQUIRE(r.exit_code == 137);
+    if (n % 2 == 0) {
+      // Re-running install finishes the job; rollback then restores everything.
+      auto again = f.Vgpu("install", {"--server", "127.0.0.1:50051", "--systemd"});
+      INFO(Show(again));
+      REQUIRE(again.exit_code == 0);
+      CHECK(f.Vgpu("verify").exit_code == 0);
+    }
+    auto rollback = f.Vgpu("rollback");
+    INFO(Show(rollback));
+    REQUIRE(rollback.exit_code == 0);
+    CHECK(DiffTrees(before, Snapshot(f.ollama_dir())) == "");
+    CHECK_FALSE(PathExists(f.root() + "/etc/vgpu"));
+    CHECK_FALSE(PathExists(f.systemd_dir() + "/ollama.service.d"));
+    CHECK(f.ManifestPath().empty());
+  }
+  CHECK(crashes > 10);
 }

@@ -9,10 +9,10 @@
 #include "fixture.h"
 #include "tests/e2e/harness/server_process.h"
 
-using vgpu::test::Era;
-using vgpu::test::OllamaFixture;
-using vgpu::test::RunProcess;
-using vgpu::test::RunResult;
+using vgpu::install_test::Era;
+using vgpu::install_test::OllamaFixture;
+using vgpu::install_test::RunProcess;
+using vgpu::install_test::RunResult;
 
 namespace {
 
@@ -32,11 +32,13 @@ int RunnerDeviceCount(const OllamaFixture& f, const std::string& server_address,
 
 TEST_CASE("runner simulation: before install, after install, after rollback", "[installer][e2e][runner]") {
   const Era era = GENERATE(Era::kB, Era::kC);
-  DYNAMIC_SECTION("era " << vgpu::test::EraName(era)) {
+  DYNAMIC_SECTION("era " << vgpu::install_test::EraName(era)) {
     OllamaFixture f(era);
     const std::string ggml = f.ollama_dir() + "/cuda_v13/libggml-cuda.so";
     std::filesystem::remove(ggml);
     std::filesystem::copy_file(VGPU_FAKE_GGML_CUDA, ggml);
+    // The fixture's cuda_v12 stand-in is no ELF file; doctor would (rightly) fail to load it.
+    std::filesystem::remove(f.ollama_dir() + "/cuda_v12/libggml-cuda.so");
 
     auto server = vgpu::test::ServerProcess::Start();
     const std::string address = server->address();
@@ -53,6 +55,14 @@ TEST_CASE("runner simulation: before install, after install, after rollback", "[
     int after = RunnerDeviceCount(f, address, &log);
     INFO("after install: " << log);
     CHECK(after == 1);
+
+    // doctor sees the same through client.conf alone, with no VGPU_SERVER.
+    RunResult conf = f.Vgpu("install", {"--lib-dir", VGPU_CLIENT_LIB_DIR, "--server", address});
+    REQUIRE(conf.exit_code == 0);
+    RunResult doctor = f.Vgpu("doctor", {"--lib-dir", VGPU_CLIENT_LIB_DIR}, {{"VGPU_SERVER", ""}});
+    INFO(doctor.out << doctor.err);
+    CHECK(doctor.exit_code == 0);
+    CHECK(doctor.out.find("cuda_v13: runner sees 1 device(s)") != std::string::npos);
 
     RunResult rollback = f.Vgpu("rollback");
     INFO(rollback.out << rollback.err);

@@ -65,6 +65,7 @@ TEST_CASE("server addresses are checked", "[installer][unit]") {
   CHECK_FALSE(ValidateServerAddress("a b:1").ok());
   CHECK(ServerFromClientConf(ClientConfContent("h:5")) == "h:5");
   CHECK(ServerFromClientConf("# nothing\n").empty());
+  CHECK(ServerFromClientConf("token = x\nserver = a:1  # gpu box\n") == "a:1");
 }
 
 TEST_CASE("backup folders are per Ollama folder and outside it", "[installer][unit]") {
