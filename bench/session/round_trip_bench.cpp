@@ -152,12 +152,16 @@ int main(int argc, char** argv) {
   void* args[] = {&a, &b, &c, &count};
   const int launches = 500, steps = 20;
   float result[n];
+  Clock::duration client_side{};
   start = Clock::now();
   for (int step = 0; step < steps; ++step) {
+    auto issue = Clock::now();
     for (int i = 0; i < launches; ++i) CHECK(cuLaunchKernel(add, 1, 1, 1, 32, 1, 1, 0, nullptr, args, nullptr));
+    client_side += Clock::now() - issue;
     CHECK(cuMemcpyDtoH(result, c, sizeof(result)));
   }
   double step_us = Micros(Clock::now() - start) / steps;
+  double issue_us = Micros(client_side) / steps / launches;
 
   // Bulk copies.
   const size_t bytes = 64 << 20;
@@ -178,6 +182,7 @@ int main(int argc, char** argv) {
   std::printf("  cuDeviceGetAttribute (local)         %8.3f us\n", attribute);
   std::printf("  decode-like step: %d launches + 1 read-back %8.1f us  (%.2f round trips of baseline)\n",
               launches, step_us, step_us / tcp);
+  std::printf("    of which issuing one launch (client) %8.2f us\n", issue_us);
   std::printf("  HtoD 64 MiB                          %8.1f MB/s\n", htod);
   std::printf("  DtoH 64 MiB                          %8.1f MB/s\n", dtoh);
   if (server > 0) {
