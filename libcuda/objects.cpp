@@ -46,7 +46,18 @@ void Objects::AddContext(CUctx_st* ctx) {
 void Objects::RemoveContext(CUctx_st* ctx) {
   std::lock_guard lock(mutex_);
   contexts_.erase(ctx);
+  // Everything created in the context died with it on the server; its
+  // handles must fail from now on. (The objects stay allocated, so a stale
+  // handle can never alias a new one.)
   std::erase_if(allocations_, [ctx](const auto& entry) { return entry.second.ctx == ctx; });
+  std::erase_if(streams_, [ctx](const void* p) { return static_cast<const CUstream_st*>(p)->ctx == ctx; });
+  std::erase_if(events_, [ctx](const void* p) { return static_cast<const CUevent_st*>(p)->ctx == ctx; });
+  std::erase_if(modules_, [&](const void* p) {
+    const auto* module = static_cast<const CUmod_st*>(p);
+    if (module->ctx != ctx) return false;
+    for (const auto& function : module->functions) functions_.erase(function.get());
+    return true;
+  });
 }
 
 void Objects::AddStream(CUstream_st* stream) {
