@@ -226,9 +226,11 @@ bool g_init_done = false;
 Status g_init_status;
 GrpcSession* g_session = nullptr;  // never deleted: it must outlive every caller
 std::atomic<Session*> g_ready{nullptr};  // lock-free fast path once connected
+pid_t g_owner_pid = 0;                   // the process that opened the session
 
 void ShutdownAtExit() {
-  if (g_session) g_session->Shutdown();
+  // A forked child must not touch the parent's stream, even at exit.
+  if (g_session && getpid() == g_owner_pid) g_session->Shutdown();
 }
 
 Status Connect() {
@@ -261,6 +263,7 @@ Status Connect() {
   auto session = std::make_unique<GrpcSession>(config, channel, std::move(hello));
   VGPU_RETURN_IF_ERROR(session->Start());
   g_session = session.release();
+  g_owner_pid = getpid();
   g_ready.store(g_session, std::memory_order_release);
   std::atexit(ShutdownAtExit);
   VGPU_LOG(Info, "session", "connected to %s (%s backend)", config.server.c_str(),
@@ -277,11 +280,22 @@ Status Session::Init() {
     g_init_done = true;
     if (!g_init_status.ok()) VGPU_LOG(Warn, "session", "%s", g_init_status.message().c_str());
   }
+  if (g_init_status.ok() && getpid() != g_owner_pid) {
+    return Status(Code::kNotInitialized, "CUDA was initialised before fork(); a forked child cannot use it");
+  }
   return g_init_status;
 }
 
 Result<Session*> Session::Get() {
-  if (Session* ready = g_ready.load(std::memory_order_acquire)) return ready;
+  if (Session* ready = g_ready.load(std::memory_order_acquire)) {
+    // A forked child shares the parent's socket and has none of its threads:
+    // using the session there would hang or corrupt the parent's stream. As
+    // with the real driver, CUDA is unusable in a child forked after init.
+    if (getpid() != g_owner_pid) {
+      return Status(Code::kNotInitialized, "CUDA was initialised before fork(); a forked child cannot use it");
+    }
+    return ready;
+  }
   std::lock_guard lock(g_init_mutex);
   if (!g_init_done) return Status(Code::kNotInitialized, "cuInit has not been called");
   if (!g_init_status.ok()) return Status(Code::kNotInitialized, "cuInit failed: " + g_init_status.message());

@@ -39,6 +39,10 @@ TEST_CASE("modules report the kernel's parameter layout", "[e2e][module]") {
 
 TEST_CASE("libcuda.so.1 is found by dlopen through LD_LIBRARY_PATH", "[e2e][driver]") { Expect({"dlopen"}); }
 
+TEST_CASE("a child forked after cuInit gets an error and leaves the parent's session intact", "[e2e][session]") {
+  Expect({"fork"});
+}
+
 TEST_CASE("a bad device pointer is an error, not a crash", "[e2e][memory]") { Expect({"bad-pointer"}); }
 
 TEST_CASE("kernels run through cuLaunchKernel on the software GPU", "[e2e][function]") {

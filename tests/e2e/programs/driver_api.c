@@ -4,6 +4,7 @@
 #include <cuda.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,6 +420,33 @@ static int Kernels(const char* dir) {
   return 0;
 }
 
+
+/* A child forked after cuInit gets an error, never a hang, and its exit
+ * leaves the parent's session intact. */
+static int Fork(void) {
+  Setup();
+  CUdeviceptr d;
+  CHECK(cuMemAlloc(&d, 64));
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    CUdeviceptr child_ptr;
+    CUresult r = cuMemAlloc(&child_ptr, 64);
+    CUresult init = cuInit(0);
+    printf("child: cuMemAlloc -> %d, cuInit -> %d\n", r, init);
+    exit(r == CUDA_ERROR_NOT_INITIALIZED && init == CUDA_ERROR_NOT_INITIALIZED ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  unsigned char in[64], out[64];
+  for (int i = 0; i < 64; ++i) in[i] = (unsigned char)i;
+  CHECK(cuMemcpyHtoD(d, in, sizeof(in)));
+  CHECK(cuMemcpyDtoH(out, d, sizeof(out)));
+  int parent_ok = memcmp(in, out, sizeof(in)) == 0;
+  printf("parent after child exit: %s\n", parent_ok ? "ok" : "corrupt");
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 && parent_ok ? 0 : 1;
+}
+
 static int Dlopen(void) {
   void* lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
@@ -509,6 +537,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "launch") && argc > 2) return Launch(argv[2]);
   if (!strcmp(what, "kernels") && argc > 2) return Kernels(argv[2]);
   if (!strcmp(what, "dlopen")) return Dlopen();
+  if (!strcmp(what, "fork")) return Fork();
   if (!strcmp(what, "bad-pointer")) return BadPointer();
   if (!strcmp(what, "server-dies")) return ServerDies();
   if (!strcmp(what, "no-server")) return NoServer();
