@@ -17,8 +17,7 @@ Status Record(CUevent hEvent, CUstream hStream, bool per_thread) {
   auto* op = call.mutable_event_record();
   op->set_ctx(event->ctx->id);
   op->set_event(event->id);
-  op->set_stream(target.stream);
-  return session->Post(std::move(call));
+  return Submit(session, target, GraphOp{.call = std::move(call)});
 }
 
 Result<std::unique_ptr<wire::Reply>> CallOnEvent(CUevent hEvent, bool synchronize) {

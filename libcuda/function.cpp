@@ -88,10 +88,9 @@ Status DoLaunch(CUfunction f, const Launch& launch, void** kernelParams, void** 
   op->set_block_y(launch.block[1]);
   op->set_block_z(launch.block[2]);
   op->set_shared_mem_bytes(launch.shared_mem_bytes);
-  op->set_stream(target.stream);
   op->set_params(std::move(packed));
   op->set_cooperative(launch.cooperative);
-  return session->Post(std::move(call));
+  return Submit(session, target, GraphOp{.call = std::move(call)});
 }
 
 Status DoLaunchEx(const CUlaunchConfig* config, CUfunction f, void** kernelParams, void** extra, bool per_thread) {

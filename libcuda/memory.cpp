@@ -38,13 +38,11 @@ Status HtoD(CUdeviceptr dst, const void* src, size_t bytes, CUstream stream, boo
   const auto* bytes_in = static_cast<const char*>(src);
   for (size_t offset = 0; offset < bytes; offset += wire::kCopyChunkBytes) {
     size_t chunk = std::min<size_t>(wire::kCopyChunkBytes, bytes - offset);
-    wire::Call call;
-    auto* op = call.mutable_memcpy_htod();
-    op->set_ctx(target.ctx->id);
-    op->set_dst(dst + offset);
-    op->set_data(bytes_in + offset, chunk);
-    op->set_stream(target.stream);
-    VGPU_RETURN_IF_ERROR(session->Post(std::move(call)));
+    GraphOp op{.call = {}, .kind = GraphOp::Kind::kHtoD, .host = const_cast<char*>(bytes_in + offset), .size = chunk};
+    auto* copy = op.call.mutable_memcpy_htod();
+    copy->set_ctx(target.ctx->id);
+    copy->set_dst(dst + offset);
+    VGPU_RETURN_IF_ERROR(Submit(session, target, std::move(op)));
   }
   return Status();
 }
@@ -55,6 +53,7 @@ Status DtoH(void* dst, CUdeviceptr src, size_t bytes, CUstream stream, bool per_
   VGPU_ASSIGN_OR_RETURN(Session * session, Connected());
   VGPU_ASSIGN_OR_RETURN(StreamTarget target, ResolveStream(stream, per_thread));
   VGPU_RETURN_IF_ERROR(CheckDeviceRange(src, bytes));
+  if (!async) VGPU_RETURN_IF_ERROR(ForbidWhileCapturing(target));
   auto status = std::make_shared<CopyStatus>();
   auto* out = static_cast<uint8_t*>(dst);
   for (size_t offset = 0; offset < bytes; offset += wire::kCopyChunkBytes) {
@@ -75,7 +74,8 @@ Status DtoH(void* dst, CUdeviceptr src, size_t bytes, CUstream stream, bool per_
       std::lock_guard lock(status->mutex);
       return status->status;
     }
-    VGPU_RETURN_IF_ERROR(session->PostLanding(std::move(call), out + offset, chunk, status));
+    GraphOp landing{.call = std::move(call), .kind = GraphOp::Kind::kDtoH, .host = out + offset, .size = chunk};
+    VGPU_RETURN_IF_ERROR(Submit(session, target, std::move(landing), status));
   }
   return Status();
 }
@@ -92,8 +92,7 @@ Status DtoD(CUdeviceptr dst, CUdeviceptr src, size_t bytes, CUstream stream, boo
   op->set_dst(dst);
   op->set_src(src);
   op->set_bytesize(bytes);
-  op->set_stream(target.stream);
-  return session->Post(std::move(call));
+  return Submit(session, target, GraphOp{.call = std::move(call)});
 }
 
 // cuMemcpy with unified addressing: the pointers say which way.
@@ -121,8 +120,7 @@ Status Set(CUdeviceptr dst, uint32_t value, uint32_t element_size, size_t count,
   op->set_value(value);
   op->set_element_size(element_size);
   op->set_count(count);
-  op->set_stream(target.stream);
-  return session->Post(std::move(call));
+  return Submit(session, target, GraphOp{.call = std::move(call)});
 }
 
 }  // namespace

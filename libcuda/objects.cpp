@@ -37,6 +37,12 @@ Result<CUmod_st*> Objects::Module(CUmodule module) {
 Result<CUfunc_st*> Objects::Function(CUfunction function) {
   return Lookup(mutex_, functions_, function, Code::kInvalidHandle, "function");
 }
+Result<CUgraph_st*> Objects::Graph(CUgraph graph) {
+  return Lookup(mutex_, graphs_, graph, Code::kInvalidValue, "graph");
+}
+Result<CUgraphExec_st*> Objects::GraphExec(CUgraphExec exec) {
+  return Lookup(mutex_, graph_execs_, exec, Code::kInvalidValue, "graph exec");
+}
 
 void Objects::AddContext(CUctx_st* ctx) {
   std::lock_guard lock(mutex_);
@@ -85,6 +91,23 @@ void Objects::RemoveModule(CUmod_st* module) {
   std::lock_guard lock(mutex_);
   modules_.erase(module);
   for (auto& function : module->functions) functions_.erase(function.get());
+}
+
+void Objects::AddGraph(CUgraph_st* graph) {
+  std::lock_guard lock(mutex_);
+  graphs_.insert(graph);
+}
+void Objects::RemoveGraph(CUgraph_st* graph) {
+  std::lock_guard lock(mutex_);
+  graphs_.erase(graph);
+}
+void Objects::AddGraphExec(CUgraphExec_st* exec) {
+  std::lock_guard lock(mutex_);
+  graph_execs_.insert(exec);
+}
+void Objects::RemoveGraphExec(CUgraphExec_st* exec) {
+  std::lock_guard lock(mutex_);
+  graph_execs_.erase(exec);
 }
 
 void Objects::AddAllocation(CUdeviceptr base, size_t size, CUctx_st* ctx) {
@@ -187,7 +210,74 @@ Result<StreamTarget> ResolveStream(CUstream stream, bool per_thread) {
     return StreamTarget{ctx, id};
   }
   VGPU_ASSIGN_OR_RETURN(CUstream_st * found, Objects::Get().Stream(stream));
-  return StreamTarget{found->ctx, found->id};
+  return StreamTarget{found->ctx, found->id, found};
+}
+
+std::mutex& CaptureMutex() {
+  static std::mutex* mutex = new std::mutex();  // never destroyed: used until exit
+  return *mutex;
+}
+
+namespace {
+
+// Points a stream-ordered call at `stream`.
+void SetStream(wire::Call& call, uint64_t stream) {
+  switch (call.op_case()) {
+    case wire::Call::kMemcpyHtod: call.mutable_memcpy_htod()->set_stream(stream); break;
+    case wire::Call::kMemcpyDtoh: call.mutable_memcpy_dtoh()->set_stream(stream); break;
+    case wire::Call::kMemcpyDtod: call.mutable_memcpy_dtod()->set_stream(stream); break;
+    case wire::Call::kMemset: call.mutable_memset()->set_stream(stream); break;
+    case wire::Call::kLaunchKernel: call.mutable_launch_kernel()->set_stream(stream); break;
+    case wire::Call::kEventRecord: call.mutable_event_record()->set_stream(stream); break;
+    case wire::Call::kStreamWaitEvent: call.mutable_stream_wait_event()->set_stream(stream); break;
+    default: break;  // not stream-ordered: never recorded
+  }
+}
+
+Status CaptureInvalidated() {
+  return Status(static_cast<Code>(CUDA_ERROR_STREAM_CAPTURE_INVALIDATED),
+                "the stream's capture was invalidated by an earlier unsupported call");
+}
+
+}  // namespace
+
+Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<CopyStatus> status) {
+  wire::Call call = std::move(op.call);
+  SetStream(call, stream);
+  switch (op.kind) {
+    case GraphOp::Kind::kHtoD:
+      call.mutable_memcpy_htod()->set_data(op.host, op.size);  // the bytes as they are now
+      return session->Post(std::move(call));
+    case GraphOp::Kind::kDtoH:
+      if (status == nullptr) status = std::make_shared<CopyStatus>();
+      return session->PostLanding(std::move(call), op.host, op.size, std::move(status));
+    case GraphOp::Kind::kPlain:
+      break;
+  }
+  return session->Post(std::move(call));
+}
+
+Status Submit(Session* session, const StreamTarget& target, GraphOp op, std::shared_ptr<CopyStatus> status) {
+  if (target.object != nullptr) {
+    std::lock_guard lock(CaptureMutex());
+    if (const auto& capture = target.object->capture) {
+      if (capture->invalidated) return CaptureInvalidated();
+      SetStream(op.call, 0);  // rewritten at each launch
+      capture->graph->ops.push_back(std::move(op));
+      return Status();
+    }
+  }
+  return PostOp(session, std::move(op), target.stream, std::move(status));
+}
+
+Status ForbidWhileCapturing(const StreamTarget& target) {
+  if (target.object == nullptr) return Status();
+  std::lock_guard lock(CaptureMutex());
+  const auto& capture = target.object->capture;
+  if (capture == nullptr) return Status();
+  capture->invalidated = true;
+  return Status(static_cast<Code>(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED),
+                "this call is not allowed on a capturing stream; the capture is invalidated");
 }
 
 Result<const wire::Device*> DeviceInfo(CUdevice device) {

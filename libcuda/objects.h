@@ -24,11 +24,46 @@ struct CUctx_st {
   bool primary;
 };
 
+// One recorded stream operation of a capture or graph. Host memory is
+// referenced, not copied: a host-to-device copy reads `host` at each replay,
+// and a device-to-host copy lands in `host` at each replay, as CUDA's memcpy
+// nodes do.
+struct GraphOp {
+  vgpu::wire::Call call;
+  enum class Kind { kPlain, kHtoD, kDtoH } kind = Kind::kPlain;
+  void* host = nullptr;
+  size_t size = 0;
+};
+
+// A graph: the operations of one capture, in stream order. `ops` and
+// `capturing` are guarded by CaptureMutex().
+struct CUgraph_st {
+  CUctx_st* ctx;  // null for an empty graph from cuGraphCreate
+  std::vector<GraphOp> ops;
+  bool capturing = false;  // a stream is still capturing into it
+};
+
+// The capture in progress on a stream (cuStreamBeginCapture .. EndCapture).
+struct StreamCapture {
+  uint64_t id;
+  CUgraph_st* graph;         // receives the captured operations
+  bool invalidated = false;  // a forbidden call happened; EndCapture fails
+};
+
 struct CUstream_st {
   uint64_t id;
   CUctx_st* ctx;
   unsigned int flags;
   int priority;
+  std::shared_ptr<StreamCapture> capture;  // guarded by CaptureMutex()
+};
+
+// An executable graph: a snapshot of a graph's operations, replayed by
+// cuGraphLaunch. Update swaps the snapshot (under CaptureMutex()), so a
+// launch on another thread keeps the one it started with.
+struct CUgraphExec_st {
+  CUctx_st* ctx;
+  std::shared_ptr<const std::vector<GraphOp>> ops;
 };
 
 struct CUevent_st {
@@ -75,6 +110,8 @@ class Objects {
   Result<CUevent_st*> Event(CUevent event);
   Result<CUmod_st*> Module(CUmodule module);
   Result<CUfunc_st*> Function(CUfunction function);
+  Result<CUgraph_st*> Graph(CUgraph graph);
+  Result<CUgraphExec_st*> GraphExec(CUgraphExec exec);
 
   void AddContext(CUctx_st* ctx);
   void RemoveContext(CUctx_st* ctx);  // also forgets its allocations
@@ -84,6 +121,10 @@ class Objects {
   void RemoveEvent(CUevent_st* event);
   void AddModule(CUmod_st* module);
   void RemoveModule(CUmod_st* module);
+  void AddGraph(CUgraph_st* graph);
+  void RemoveGraph(CUgraph_st* graph);
+  void AddGraphExec(CUgraphExec_st* exec);
+  void RemoveGraphExec(CUgraphExec_st* exec);
 
   // Device allocations, for pointer queries and local range checks.
   struct Allocation {
@@ -105,7 +146,8 @@ class Objects {
  private:
   std::atomic<uint64_t> next_id_{1};
   std::mutex mutex_;
-  std::unordered_set<const void*> contexts_, streams_, events_, modules_, functions_;
+  std::unordered_set<const void*> contexts_, streams_, events_, modules_, functions_, graphs_,
+      graph_execs_;
   std::map<CUdeviceptr, Allocation> allocations_;
   struct Host {
     size_t size;
@@ -127,8 +169,23 @@ Result<CUctx_st*> CurrentContext();
 struct StreamTarget {
   CUctx_st* ctx;
   uint64_t stream;
+  CUstream_st* object = nullptr;  // the explicit stream, null for default streams
 };
 Result<StreamTarget> ResolveStream(CUstream stream, bool per_thread);
+
+// Guards every stream's `capture`.
+std::mutex& CaptureMutex();
+// The one way stream work leaves the client: posts `op` on the target
+// stream (reading or landing host bytes as its kind says), or, while that
+// stream captures, appends it to the capture instead.
+Status Submit(Session* session, const StreamTarget& target, GraphOp op,
+              std::shared_ptr<CopyStatus> status = nullptr);
+// Posts a recorded operation now (no capture check), with its stream field
+// rewritten to `stream`. Used by Submit and by cuGraphLaunch.
+Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<CopyStatus> status);
+// For calls that wait on a stream: on a capturing stream they are illegal,
+// and invalidate the capture (CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED).
+Status ForbidWhileCapturing(const StreamTarget& target);
 // Thread-local context stack, for push/pop/set/get current.
 std::vector<CUctx_st*>& ContextStack();
 // Forgets a destroyed context in every thread-local structure of this thread.

@@ -29,13 +29,33 @@ cudaError_t WaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned flags, bo
   return ToCudaError(cuStreamWaitEvent(ToDriverStream(stream, per_thread), reinterpret_cast<CUevent>(event), flags));
 }
 
-cudaError_t IsCapturing(cudaStream_t stream, cudaStreamCaptureStatus* status) {
-  (void)stream;
+// Default streams never capture (the driver refuses to capture them), so
+// their capture queries need no driver call.
+bool IsDefaultStream(cudaStream_t stream) {
+  return stream == nullptr || stream == cudaStreamLegacy || stream == cudaStreamPerThread;
+}
+
+cudaError_t IsCapturing(cudaStream_t stream, cudaStreamCaptureStatus* status, bool per_thread) {
   if (status == nullptr) return cudaErrorInvalidValue;
-  // vgpu never captures (cudaStreamBeginCapture is not supported), so every
-  // stream answers "not capturing" without a round trip.
-  *status = cudaStreamCaptureStatusNone;
-  return cudaSuccess;
+  if (IsDefaultStream(stream)) {
+    *status = cudaStreamCaptureStatusNone;
+    return cudaSuccess;
+  }
+  VGPU_RT_NEED_CONTEXT();
+  CUstreamCaptureStatus driver_status = CU_STREAM_CAPTURE_STATUS_NONE;
+  CUresult res = cuStreamIsCapturing(ToDriverStream(stream, per_thread), &driver_status);
+  if (res == CUDA_SUCCESS) *status = static_cast<cudaStreamCaptureStatus>(driver_status);
+  return ToCudaError(res);
+}
+
+cudaError_t BeginCapture(cudaStream_t stream, cudaStreamCaptureMode mode, bool per_thread) {
+  VGPU_RT_NEED_CONTEXT();
+  return ToCudaError(cuStreamBeginCapture(ToDriverStream(stream, per_thread), static_cast<CUstreamCaptureMode>(mode)));
+}
+
+cudaError_t EndCapture(cudaStream_t stream, cudaGraph_t* graph, bool per_thread) {
+  VGPU_RT_NEED_CONTEXT();
+  return ToCudaError(cuStreamEndCapture(ToDriverStream(stream, per_thread), graph));
 }
 
 cudaError_t GetFlags(cudaStream_t stream, unsigned* flags, bool per_thread) {
@@ -53,13 +73,26 @@ cudaError_t GetId(cudaStream_t stream, unsigned long long* id, bool per_thread) 
   return ToCudaError(cuStreamGetId(ToDriverStream(stream, per_thread), id));
 }
 
-// Not capturing: only the status and the id are defined (the other outputs
-// are read only while a capture is active), so every ABI variant writes just
-// those two, whatever its parameter list.
-cudaError_t CaptureInfo(cudaStreamCaptureStatus* status, unsigned long long* id) {
+// Every ABI variant: the driver's widest form; a variant without edge data
+// passes null for it.
+cudaError_t CaptureInfo(cudaStream_t stream, cudaStreamCaptureStatus* status, unsigned long long* id,
+                        cudaGraph_t* graph, const cudaGraphNode_t** dependencies, const cudaGraphEdgeData** edges,
+                        size_t* num_dependencies, bool per_thread) {
   if (status == nullptr) return cudaErrorInvalidValue;
-  *status = cudaStreamCaptureStatusNone;
-  if (id != nullptr) *id = 0;
+  if (IsDefaultStream(stream)) {
+    *status = cudaStreamCaptureStatusNone;  // the other outputs are undefined when not capturing
+    if (id != nullptr) *id = 0;
+    return cudaSuccess;
+  }
+  VGPU_RT_NEED_CONTEXT();
+  CUstreamCaptureStatus driver_status = CU_STREAM_CAPTURE_STATUS_NONE;
+  cuuint64_t driver_id = 0;
+  CUresult res = cuStreamGetCaptureInfo(ToDriverStream(stream, per_thread), &driver_status, &driver_id, graph,
+                                        dependencies, reinterpret_cast<const CUgraphEdgeData**>(edges),
+                                        num_dependencies);
+  if (res != CUDA_SUCCESS) return ToCudaError(res);
+  *status = static_cast<cudaStreamCaptureStatus>(driver_status);
+  if (id != nullptr) *id = driver_id;
   return cudaSuccess;
 }
 
@@ -121,10 +154,20 @@ cudaError_t cudaStreamWaitEvent_ptsz(cudaStream_t stream, cudaEvent_t event, uns
   return WaitEvent(stream, event, flags, true);
 }
 cudaError_t cudaStreamIsCapturing(cudaStream_t stream, enum cudaStreamCaptureStatus* pCaptureStatus) {
-  return IsCapturing(stream, pCaptureStatus);
+  return IsCapturing(stream, pCaptureStatus, false);
 }
 cudaError_t cudaStreamIsCapturing_ptsz(cudaStream_t stream, enum cudaStreamCaptureStatus* pCaptureStatus) {
-  return IsCapturing(stream, pCaptureStatus);
+  return IsCapturing(stream, pCaptureStatus, true);
+}
+cudaError_t cudaStreamBeginCapture(cudaStream_t stream, enum cudaStreamCaptureMode mode) {
+  return BeginCapture(stream, mode, false);
+}
+cudaError_t cudaStreamBeginCapture_ptsz(cudaStream_t stream, enum cudaStreamCaptureMode mode) {
+  return BeginCapture(stream, mode, true);
+}
+cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* pGraph) { return EndCapture(stream, pGraph, false); }
+cudaError_t cudaStreamEndCapture_ptsz(cudaStream_t stream, cudaGraph_t* pGraph) {
+  return EndCapture(stream, pGraph, true);
 }
 cudaError_t cudaStreamGetFlags(cudaStream_t hStream, unsigned int* flags) { return GetFlags(hStream, flags, false); }
 cudaError_t cudaStreamGetFlags_ptsz(cudaStream_t hStream, unsigned int* flags) {
@@ -150,45 +193,59 @@ cudaError_t cudaStreamAddCallback_ptsz(cudaStream_t stream, cudaStreamCallback_t
                                        unsigned int flags) {
   return AddCallback(stream, callback, userData, flags, true);
 }
-cudaError_t cudaStreamGetCaptureInfo(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
-                                     unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
-                                     const cudaGraphEdgeData**, size_t*) {
-  return CaptureInfo(captureStatus_out, id_out);
+cudaError_t cudaStreamGetCaptureInfo(cudaStream_t stream, enum cudaStreamCaptureStatus* captureStatus_out,
+                                     unsigned long long* id_out, cudaGraph_t* graph_out,
+                                     const cudaGraphNode_t** dependencies_out, const cudaGraphEdgeData** edgeData_out,
+                                     size_t* numDependencies_out) {
+  return CaptureInfo(stream, captureStatus_out, id_out, graph_out, dependencies_out, edgeData_out, numDependencies_out,
+                     false);
 }
-cudaError_t cudaStreamGetCaptureInfo_ptsz(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
-                                          unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
-                                          const cudaGraphEdgeData**, size_t*) {
-  return CaptureInfo(captureStatus_out, id_out);
+cudaError_t cudaStreamGetCaptureInfo_ptsz(cudaStream_t stream, enum cudaStreamCaptureStatus* captureStatus_out,
+                                          unsigned long long* id_out, cudaGraph_t* graph_out,
+                                          const cudaGraphNode_t** dependencies_out,
+                                          const cudaGraphEdgeData** edgeData_out, size_t* numDependencies_out) {
+  return CaptureInfo(stream, captureStatus_out, id_out, graph_out, dependencies_out, edgeData_out, numDependencies_out,
+                     true);
 }
-cudaError_t cudaStreamGetCaptureInfo_v3(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
-                                        unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
-                                        const cudaGraphEdgeData**, size_t*) {
-  return CaptureInfo(captureStatus_out, id_out);
+cudaError_t cudaStreamGetCaptureInfo_v3(cudaStream_t stream, enum cudaStreamCaptureStatus* captureStatus_out,
+                                        unsigned long long* id_out, cudaGraph_t* graph_out,
+                                        const cudaGraphNode_t** dependencies_out,
+                                        const cudaGraphEdgeData** edgeData_out, size_t* numDependencies_out) {
+  return CaptureInfo(stream, captureStatus_out, id_out, graph_out, dependencies_out, edgeData_out, numDependencies_out,
+                     false);
 }
-cudaError_t cudaStreamGetCaptureInfo_v3_ptsz(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
-                                             unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
-                                             const cudaGraphEdgeData**, size_t*) {
-  return CaptureInfo(captureStatus_out, id_out);
+cudaError_t cudaStreamGetCaptureInfo_v3_ptsz(cudaStream_t stream, enum cudaStreamCaptureStatus* captureStatus_out,
+                                             unsigned long long* id_out, cudaGraph_t* graph_out,
+                                             const cudaGraphNode_t** dependencies_out,
+                                             const cudaGraphEdgeData** edgeData_out, size_t* numDependencies_out) {
+  return CaptureInfo(stream, captureStatus_out, id_out, graph_out, dependencies_out, edgeData_out, numDependencies_out,
+                     true);
 }
-cudaError_t cudaStreamGetCaptureInfo_abi12(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
-                                           unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
-                                           size_t*) {
-  return CaptureInfo(captureStatus_out, id_out);
+cudaError_t cudaStreamGetCaptureInfo_abi12(cudaStream_t stream, enum cudaStreamCaptureStatus* captureStatus_out,
+                                           unsigned long long* id_out, cudaGraph_t* graph_out,
+                                           const cudaGraphNode_t** dependencies_out, size_t* numDependencies_out) {
+  return CaptureInfo(stream, captureStatus_out, id_out, graph_out, dependencies_out, nullptr, numDependencies_out,
+                     false);
 }
-cudaError_t cudaStreamGetCaptureInfo_ptsz_abi12(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
-                                                unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
-                                                size_t*) {
-  return CaptureInfo(captureStatus_out, id_out);
+cudaError_t cudaStreamGetCaptureInfo_ptsz_abi12(cudaStream_t stream, enum cudaStreamCaptureStatus* captureStatus_out,
+                                                unsigned long long* id_out, cudaGraph_t* graph_out,
+                                                const cudaGraphNode_t** dependencies_out,
+                                                size_t* numDependencies_out) {
+  return CaptureInfo(stream, captureStatus_out, id_out, graph_out, dependencies_out, nullptr, numDependencies_out,
+                     true);
 }
-cudaError_t cudaStreamGetCaptureInfo_v2(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
-                                              unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
-                                              size_t*) {
-  return CaptureInfo(captureStatus_out, id_out);
+cudaError_t cudaStreamGetCaptureInfo_v2(cudaStream_t stream, enum cudaStreamCaptureStatus* captureStatus_out,
+                                        unsigned long long* id_out, cudaGraph_t* graph_out,
+                                        const cudaGraphNode_t** dependencies_out, size_t* numDependencies_out) {
+  return CaptureInfo(stream, captureStatus_out, id_out, graph_out, dependencies_out, nullptr, numDependencies_out,
+                     false);
 }
-cudaError_t cudaStreamGetCaptureInfo_v2_ptsz(cudaStream_t, enum cudaStreamCaptureStatus* captureStatus_out,
-                                                   unsigned long long* id_out, cudaGraph_t*, const cudaGraphNode_t**,
-                                                   size_t*) {
-  return CaptureInfo(captureStatus_out, id_out);
+cudaError_t cudaStreamGetCaptureInfo_v2_ptsz(cudaStream_t stream, enum cudaStreamCaptureStatus* captureStatus_out,
+                                             unsigned long long* id_out, cudaGraph_t* graph_out,
+                                             const cudaGraphNode_t** dependencies_out,
+                                             size_t* numDependencies_out) {
+  return CaptureInfo(stream, captureStatus_out, id_out, graph_out, dependencies_out, nullptr, numDependencies_out,
+                     true);
 }
 cudaError_t cudaThreadExchangeStreamCaptureMode(enum cudaStreamCaptureMode* mode) {
   if (mode == nullptr) return cudaErrorInvalidValue;

@@ -50,6 +50,10 @@ TEST_CASE("kernels run through cuLaunchKernel on the software GPU", "[e2e][funct
   SECTION("fatbin") { Expect({"launch", FixtureDir() + "/ptx/vector_add.fatbin"}); }
 }
 
+TEST_CASE("stream capture records a graph that replays with fresh host bytes", "[e2e][graph]") {
+  Expect({"graphs", FixtureDir() + "/ptx/vector_add.ptx"});
+}
+
 TEST_CASE("the project's kernels run through the wire: atomics, shuffles, constants, faults", "[e2e][function]") {
   Expect({"kernels", FixtureDir() + "/ptx"});
 }

@@ -285,6 +285,164 @@ static int Launch(const char* path) {
 }
 
 
+/* Stream capture and CUDA graphs: a captured memset, copies and launches
+ * replay with the host bytes of each launch, an exec takes a second graph,
+ * and the illegal cases give CUDA's capture errors. */
+static int Graphs(const char* path) {
+  Setup();
+  char* image = ReadFile(path, NULL);
+  if (!image) return 2;
+  CUmodule module;
+  CUfunction add;
+  CHECK(cuModuleLoadData(&module, image));
+  free(image);
+  CHECK(cuModuleGetFunction(&add, module, "vectorAdd"));
+  const int n = 5000;
+  const size_t bytes = n * sizeof(float);
+  float* in = malloc(bytes);
+  float* out = malloc(bytes);
+  float* out2 = malloc(bytes);
+  for (int i = 0; i < n; ++i) in[i] = out[i] = out2[i] = -1.0f;
+  CUdeviceptr da, db, dc;
+  CHECK(cuMemAlloc(&da, bytes));
+  CHECK(cuMemAlloc(&db, bytes));
+  CHECK(cuMemAlloc(&dc, bytes));
+  CUstream s;
+  CHECK(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING));
+  int count = n;
+  unsigned grid = (n + 255) / 256;
+
+  /* out = 2 * (in + 1), captured: nothing runs until the graph is launched */
+  CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_RELAXED));
+  CUstreamCaptureStatus status = CU_STREAM_CAPTURE_STATUS_NONE;
+  CHECK(cuStreamIsCapturing(s, &status));
+  if (status != CU_STREAM_CAPTURE_STATUS_ACTIVE) return 1;
+  CHECK(cuMemsetD32Async(db, 0x3f800000u /* 1.0f */, n, s));
+  CHECK(cuMemcpyHtoDAsync(da, in, bytes, s));
+  void* args1[] = {&da, &db, &dc, &count};
+  CHECK(cuLaunchKernel(add, grid, 1, 1, 256, 1, 1, 0, s, args1, NULL));
+  void* args2[] = {&dc, &dc, &dc, &count};
+  CHECK(cuLaunchKernel(add, grid, 1, 1, 256, 1, 1, 0, s, args2, NULL));
+  CHECK(cuMemcpyDtoHAsync(out, dc, bytes, s));
+  cuuint64_t capture_id = 0;
+  CUgraph capturing = NULL;
+  const CUgraphNode* deps = NULL;
+  size_t num_deps = 99;
+  CHECK(cuStreamGetCaptureInfo(s, &status, &capture_id, &capturing, &deps, NULL, &num_deps));
+  if (status != CU_STREAM_CAPTURE_STATUS_ACTIVE || capture_id == 0 || capturing == NULL || num_deps != 0) {
+    printf("capture info: status %d id %llu graph %p deps %zu\n", status, (unsigned long long)capture_id,
+           (void*)capturing, num_deps);
+    return 1;
+  }
+  CUgraph graph;
+  CHECK(cuStreamEndCapture(s, &graph));
+  CHECK(cuStreamIsCapturing(s, &status));
+  if (status != CU_STREAM_CAPTURE_STATUS_NONE || graph != capturing) return 1;
+  size_t nodes = 0;
+  CHECK(cuGraphGetNodes(graph, NULL, &nodes));
+  CHECK(cuCtxSynchronize());
+  if (nodes != 5 || out[0] != -1.0f) {
+    printf("after capture: %zu nodes, out[0] = %f\n", nodes, out[0]);
+    return 1;
+  }
+  CUgraphExec exec;
+  CHECK(cuGraphInstantiate(&exec, graph, 0));
+  for (int launch = 0; launch < 3; ++launch) {
+    for (int i = 0; i < n; ++i) {
+      in[i] = (float)(i * (launch + 1) + launch);
+      out[i] = -1.0f;
+    }
+    /* the first launch goes to the legacy stream: the stream is rewritten */
+    CUstream target = launch == 0 ? NULL : s;
+    CHECK(cuGraphLaunch(exec, target));
+    CHECK(cuStreamSynchronize(target));
+    for (int i = 0; i < n; ++i) {
+      if (out[i] != 2.0f * (in[i] + 1.0f)) {
+        printf("launch %d: out[%d] = %f, expected %f\n", launch, i, out[i], 2.0f * (in[i] + 1.0f));
+        return 1;
+      }
+    }
+    printf("graph launch %d ok: out[%d] = %.0f\n", launch, n - 1, out[n - 1]);
+  }
+
+  /* a second graph, out2 = in + in, replaces the exec's calls */
+  CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL));
+  CHECK(cuMemcpyHtoDAsync(da, in, bytes, s));
+  void* args3[] = {&da, &da, &dc, &count};
+  CHECK(cuLaunchKernel(add, grid, 1, 1, 256, 1, 1, 0, s, args3, NULL));
+  CHECK(cuMemcpyDtoHAsync(out2, dc, bytes, s));
+  CUgraph second;
+  CHECK(cuStreamEndCapture(s, &second));
+  CUgraphExecUpdateResultInfo info;
+  memset(&info, 0xff, sizeof(info));
+  CHECK(cuGraphExecUpdate(exec, second, &info));
+  if (info.result != CU_GRAPH_EXEC_UPDATE_SUCCESS) return 1;
+  for (int i = 0; i < n; ++i) {
+    in[i] = (float)(3 * i);
+    out[i] = -1.0f;
+  }
+  CHECK(cuGraphLaunch(exec, s));
+  CHECK(cuStreamSynchronize(s));
+  for (int i = 0; i < n; ++i) {
+    if (out2[i] != 6.0f * i || out[i] != -1.0f) {
+      printf("updated exec: out2[%d] = %f, out[%d] = %f\n", i, out2[i], i, out[i]);
+      return 1;
+    }
+  }
+  printf("updated exec ok: out2[%d] = %.0f\n", n - 1, out2[n - 1]);
+
+  /* synchronizing a capturing stream invalidates the capture */
+  CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_RELAXED));
+  CHECK(cuLaunchKernel(add, grid, 1, 1, 256, 1, 1, 0, s, args1, NULL));
+  CUresult sync = cuStreamSynchronize(s);
+  CHECK(cuStreamIsCapturing(s, &status));
+  CUresult more = cuLaunchKernel(add, grid, 1, 1, 256, 1, 1, 0, s, args1, NULL);
+  CUgraph broken = (CUgraph)(uintptr_t)1;
+  CUresult end = cuStreamEndCapture(s, &broken);
+  printf("sync in capture: %d, status %d, next launch %d, end %d\n", sync, status, more, end);
+  if (sync != CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED || status != CU_STREAM_CAPTURE_STATUS_INVALIDATED ||
+      more != CUDA_ERROR_STREAM_CAPTURE_INVALIDATED || end != CUDA_ERROR_STREAM_CAPTURE_INVALIDATED ||
+      broken != NULL) {
+    return 1;
+  }
+  CHECK(cuStreamSynchronize(s)); /* no longer capturing */
+
+  /* default streams cannot capture; ending a capture that never began fails */
+  CUresult legacy = cuStreamBeginCapture(NULL, CU_STREAM_CAPTURE_MODE_RELAXED);
+  CUresult per_thread = cuStreamBeginCapture(CU_STREAM_PER_THREAD, CU_STREAM_CAPTURE_MODE_RELAXED);
+  CUresult not_capturing = cuStreamEndCapture(s, &broken);
+  printf("null stream capture: %d %d; end without begin: %d\n", legacy, per_thread, not_capturing);
+  if (legacy != CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED || per_thread != CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED ||
+      not_capturing != CUDA_ERROR_ILLEGAL_STATE) {
+    return 1;
+  }
+
+  /* an empty graph instantiates and launches as a no-op */
+  CUgraph empty;
+  CUgraphExec empty_exec;
+  CHECK(cuGraphCreate(&empty, 0));
+  CHECK(cuGraphGetNodes(empty, NULL, &nodes));
+  if (nodes != 0) return 1;
+  CHECK(cuGraphInstantiate(&empty_exec, empty, 0));
+  CHECK(cuGraphLaunch(empty_exec, s));
+  CHECK(cuStreamSynchronize(s));
+
+  CHECK(cuGraphExecDestroy(empty_exec));
+  CHECK(cuGraphDestroy(empty));
+  CHECK(cuGraphExecDestroy(exec));
+  CHECK(cuGraphDestroy(graph));
+  CHECK(cuGraphDestroy(second));
+  if (cuGraphExecDestroy(exec) == CUDA_SUCCESS || cuGraphDestroy(graph) == CUDA_SUCCESS) return 1;
+  CHECK(cuStreamDestroy(s));
+  CHECK(cuMemFree(da));
+  CHECK(cuMemFree(db));
+  CHECK(cuMemFree(dc));
+  free(in);
+  free(out);
+  free(out2);
+  return 0;
+}
+
 static CUmodule LoadFile(const char* dir, const char* name) {
   char path[4096];
   snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -524,7 +682,7 @@ static int NoServer(void) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s devices|copies|memsets|streams|layout IMAGE|launch IMAGE|dlopen|bad-pointer|"
+    fprintf(stderr, "usage: %s devices|copies|memsets|streams|layout IMAGE|launch IMAGE|graphs IMAGE|dlopen|bad-pointer|"
                     "server-dies|no-server\n", argv[0]);
     return 2;
   }
@@ -536,6 +694,7 @@ int main(int argc, char** argv) {
   if (!strcmp(what, "layout") && argc > 2) return ModuleLayout(argv[2]);
   if (!strcmp(what, "launch") && argc > 2) return Launch(argv[2]);
   if (!strcmp(what, "kernels") && argc > 2) return Kernels(argv[2]);
+  if (!strcmp(what, "graphs") && argc > 2) return Graphs(argv[2]);
   if (!strcmp(what, "dlopen")) return Dlopen();
   if (!strcmp(what, "fork")) return Fork();
   if (!strcmp(what, "bad-pointer")) return BadPointer();
