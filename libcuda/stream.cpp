@@ -186,6 +186,15 @@ Status cuStreamDestroy_v2(CUstream hStream) {
   op->set_ctx(stream->ctx->id);
   op->set_stream(stream->id);
   Objects::Get().RemoveStream(stream);
+  std::shared_ptr<StreamCapture> capture;
+  {
+    std::lock_guard lock(CaptureMutex());
+    capture = std::move(stream->capture);
+  }
+  if (capture != nullptr) {  // an unfinished capture dies with its stream
+    Objects::Get().RemoveGraph(capture->graph);
+    delete capture->graph;
+  }
   delete stream;
   return session->Post(std::move(call));
 }

@@ -391,6 +391,33 @@ static int Graphs(const char* path) {
   }
   printf("updated exec ok: out2[%d] = %.0f\n", n - 1, out2[n - 1]);
 
+  /* event records and waits are recorded too, and replay */
+  CUevent ev;
+  CHECK(cuEventCreate(&ev, CU_EVENT_DISABLE_TIMING));
+  CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL));
+  CHECK(cuMemsetD32Async(dc, 0x40000000u /* 2.0f */, n, s));
+  CHECK(cuEventRecord(ev, s));
+  CHECK(cuStreamWaitEvent(s, ev, 0));
+  CHECK(cuMemcpyDtoHAsync(out, dc, bytes, s));
+  CUgraph events;
+  CUgraphExec events_exec;
+  CHECK(cuStreamEndCapture(s, &events));
+  CHECK(cuGraphInstantiateWithFlags(&events_exec, events, 0));
+  CHECK(cuGraphLaunch(events_exec, s));
+  CHECK(cuEventSynchronize(ev));
+  CHECK(cuStreamSynchronize(s));
+  if (out[0] != 2.0f || out[n - 1] != 2.0f) return 1;
+  CHECK(cuGraphExecDestroy(events_exec));
+  CHECK(cuGraphDestroy(events));
+  CHECK(cuEventDestroy(ev));
+
+  /* a stream destroyed mid-capture takes the capture with it */
+  CUstream doomed;
+  CHECK(cuStreamCreate(&doomed, 0));
+  CHECK(cuStreamBeginCapture(doomed, CU_STREAM_CAPTURE_MODE_RELAXED));
+  CHECK(cuLaunchKernel(add, grid, 1, 1, 256, 1, 1, 0, doomed, args1, NULL));
+  CHECK(cuStreamDestroy(doomed));
+
   /* synchronizing a capturing stream invalidates the capture */
   CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_RELAXED));
   CHECK(cuLaunchKernel(add, grid, 1, 1, 256, 1, 1, 0, s, args1, NULL));
