@@ -423,7 +423,7 @@ TEST_CASE("streams and events", "[event]") {
 
 TEST_CASE("unimplemented calls say so and set the last error", "[errors]") {
   cudaGraph_t graph;
-  CHECK(cudaGraphCreate(&graph, 0) == cudaErrorNotSupported);
+  CHECK(cudaGraphClone(&graph, nullptr) == cudaErrorNotSupported);
   CHECK(cudaGetLastError() == cudaErrorNotSupported);
   CHECK(std::string(cudaGetErrorString(cudaErrorNotSupported)) == "operation not supported");
 }
