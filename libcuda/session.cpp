@@ -21,6 +21,11 @@ namespace {
 // Unflushed calls beyond this many bytes are sent without waiting for a
 // synchronizing call, so memory stays bounded.
 constexpr size_t kFlushBytes = 1 << 20;
+// Queued calls nobody waits for are sent after at most this long, so the
+// GPU starts on them while the application does other work before its next
+// synchronizing call. Short enough to keep overlap, long enough that a burst
+// of launches still leaves as one batch.
+constexpr auto kFlushDelay = std::chrono::microseconds(200);
 
 class GrpcSession final : public Session {
  public:
@@ -34,6 +39,7 @@ class GrpcSession final : public Session {
     stream_ = stub_->Session(&context_);
     if (!stream_) return Status(Code::kNoDevice, "cannot open a session with vgpu-server at " + config_.server);
     reader_ = std::thread([this] { ReadReplies(); });
+    flusher_ = std::thread([this] { FlushLater(); });
     return Status();
   }
 
@@ -44,6 +50,8 @@ class GrpcSession final : public Session {
       std::lock_guard lock(mutex_);
       shutting_down_ = true;
     }
+    flush_wanted_.notify_all();
+    if (flusher_.joinable()) flusher_.join();
     {
       std::lock_guard write_lock(write_mutex_);
       std::unique_lock lock(mutex_);
@@ -114,6 +122,7 @@ class GrpcSession final : public Session {
     if (dead_) return dead_status_;
     uint64_t seq = Enqueue(std::move(call));
     if (landing) landings_[seq] = std::move(*landing);
+    if (pending_.calls_size() == 1) flush_wanted_.notify_one();
     if (pending_bytes_ < kFlushBytes) return Status();
     lock.unlock();
     std::lock_guard write_lock(write_mutex_);
@@ -142,6 +151,25 @@ class GrpcSession final : public Session {
     bool written = stream_->Write(batch);
     lock.lock();
     if (!written) MarkDead("the stream to vgpu-server closed");
+  }
+
+  // Sends queued calls that no synchronizing call has sent after kFlushDelay.
+  void FlushLater() {
+    std::unique_lock lock(mutex_);
+    while (!shutting_down_ && !dead_) {
+      flush_wanted_.wait(lock, [this] { return shutting_down_ || dead_ || pending_.calls_size() > 0; });
+      if (shutting_down_ || dead_) return;
+      flush_wanted_.wait_for(lock, kFlushDelay, [this] { return shutting_down_ || dead_; });
+      if (shutting_down_ || dead_) return;
+      if (pending_.calls_size() == 0) continue;
+      lock.unlock();
+      {
+        std::lock_guard write_lock(write_mutex_);
+        std::unique_lock flush_lock(mutex_);
+        FlushLocked(flush_lock);
+      }
+      lock.lock();
+    }
   }
 
   void ReadReplies() {
@@ -186,6 +214,7 @@ class GrpcSession final : public Session {
     if (dead_) return;
     dead_ = true;
     dead_status_ = Status(Code::kDeviceUnavailable, "lost vgpu-server at " + config_.server + ": " + why);
+    flush_wanted_.notify_all();
     if (shutting_down_) {
       VGPU_LOG(Debug, "session", "session closed at exit");
     } else {
@@ -206,6 +235,8 @@ class GrpcSession final : public Session {
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReaderWriter<wire::CallBatch, wire::ReplyBatch>> stream_;
   std::thread reader_;
+  std::thread flusher_;
+  std::condition_variable flush_wanted_;  // with mutex_: calls are queued, or shutdown
 
   std::mutex write_mutex_;  // taken before mutex_; orders batches on the wire
   std::mutex mutex_;
