@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -47,6 +48,11 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
 
 }  // namespace
 
+std::string TestBackend() {
+  const char* backend = std::getenv("VGPU_TEST_BACKEND");
+  return backend && *backend ? backend : "emu";
+}
+
 std::string ServerBinary() { return VGPU_TEST_SERVER_BIN; }
 std::string ClientLibraryDir() { return VGPU_TEST_CLIENT_LIB_DIR; }
 std::string ProgramDir() { return VGPU_TEST_PROGRAM_DIR; }
@@ -68,7 +74,8 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(std::vector<std::string> ext
   for (int attempt = 0; attempt < 3; ++attempt) {
     int port = FreePort();
     std::string address = "127.0.0.1:" + std::to_string(port);
-    std::vector<std::string> argv = {ServerBinary(), "--backend", "emu", "--listen", address, "--log-level", "warn"};
+    std::vector<std::string> argv = {ServerBinary(), "--backend", TestBackend(), "--listen", address,
+                                     "--log-level", "warn"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     pid_t pid = fork();
     if (pid == 0) {

@@ -14,8 +14,9 @@ namespace vgpu::test {
 
 class ServerProcess {
  public:
-  // Starts `vgpu-server --backend emu` (plus `extra_args`) and waits until
-  // it accepts connections. Returns null if it does not come up.
+  // Starts `vgpu-server --backend <TestBackend()>` (plus `extra_args`) and
+  // waits until it accepts connections. Returns null if it does not come up
+  // (with the cuda backend: no usable GPU here).
   static std::unique_ptr<ServerProcess> Start(std::vector<std::string> extra_args = {});
   ~ServerProcess();
 
@@ -39,6 +40,10 @@ struct ProgramResult {
 // LD_LIBRARY_PATH pointing at vgpu's client libraries first.
 ProgramResult RunProgram(const std::string& path, const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& env, int timeout_seconds = 120);
+
+// The backend end-to-end tests run on: $VGPU_TEST_BACKEND, default "emu".
+// The gpu-labelled variants of the e2e tests set it to "cuda".
+std::string TestBackend();
 
 // Paths of the build, from CMake.
 std::string ServerBinary();
