@@ -1,6 +1,7 @@
 #include "libcuda/session.h"
 
 #include <grpcpp/grpcpp.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -257,11 +258,14 @@ bool g_init_done = false;
 Status g_init_status;
 GrpcSession* g_session = nullptr;  // never deleted: it must outlive every caller
 std::atomic<Session*> g_ready{nullptr};  // lock-free fast path once connected
-pid_t g_owner_pid = 0;                   // the process that opened the session
+// Set in a child forked after the session opened (getpid() is a system
+// call, too slow for the per-call check).
+std::atomic<bool> g_forked{false};
+void MarkForked() { g_forked.store(true, std::memory_order_relaxed); }
 
 void ShutdownAtExit() {
   // A forked child must not touch the parent's stream, even at exit.
-  if (g_session && getpid() == g_owner_pid) g_session->Shutdown();
+  if (g_session && !g_forked.load(std::memory_order_relaxed)) g_session->Shutdown();
 }
 
 Status Connect() {
@@ -294,7 +298,7 @@ Status Connect() {
   auto session = std::make_unique<GrpcSession>(config, channel, std::move(hello));
   VGPU_RETURN_IF_ERROR(session->Start());
   g_session = session.release();
-  g_owner_pid = getpid();
+  pthread_atfork(nullptr, nullptr, MarkForked);
   g_ready.store(g_session, std::memory_order_release);
   std::atexit(ShutdownAtExit);
   VGPU_LOG(Info, "session", "connected to %s (%s backend)", config.server.c_str(),
@@ -311,7 +315,7 @@ Status Session::Init() {
     g_init_done = true;
     if (!g_init_status.ok()) VGPU_LOG(Warn, "session", "%s", g_init_status.message().c_str());
   }
-  if (g_init_status.ok() && getpid() != g_owner_pid) {
+  if (g_init_status.ok() && g_forked.load(std::memory_order_relaxed)) {
     return Status(Code::kNotInitialized, "CUDA was initialised before fork(); a forked child cannot use it");
   }
   return g_init_status;
@@ -322,7 +326,7 @@ Result<Session*> Session::Get() {
     // A forked child shares the parent's socket and has none of its threads:
     // using the session there would hang or corrupt the parent's stream. As
     // with the real driver, CUDA is unusable in a child forked after init.
-    if (getpid() != g_owner_pid) {
+    if (g_forked.load(std::memory_order_relaxed)) {
       return Status(Code::kNotInitialized, "CUDA was initialised before fork(); a forked child cannot use it");
     }
     return ready;
