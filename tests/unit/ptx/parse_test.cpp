@@ -15,7 +15,7 @@ using testing::ReadFixture;
 TEST_CASE("every fixture parses", "[ptx][parse]") {
   for (const char* name : {"vector_add", "grid_stride", "reduce_shared", "reduce_shuffle", "histogram", "matmul",
                            "transpose", "scan", "struct_param", "const_table", "local_array", "out_of_bounds",
-                           "math_ops"}) {
+                           "math_ops", "transcendental", "divergence"}) {
     for (const char* suffix : {".ptx", ".sm90.ptx"}) {
       INFO(name << suffix);
       auto m = Module::Parse(ReadFixture(std::string(name) + suffix));
