@@ -97,7 +97,7 @@ int Collatz(unsigned v) {
 }
 
 TEST_CASE("divergent loop in a .func reconverges before a shuffle", "[ptx][kernels]") {
-  for (const char* sfx : {".ptx", ".sm90.ptx"}) {
+  for (const char* sfx : {".ptx", ".sm90.ptx", ".G.ptx"}) {
     auto m = LoadFixture(std::string("divergence") + sfx);
     TestMemory mem;
     const int n = 256;
