@@ -636,6 +636,31 @@ class FunctionDecoder {
       push(in);
       return true;
     }
+    if (op == "shf") {
+      VGPU_RETURN_IF_ERROR(NeedOps(a, 4, 4));
+      in.op = Op::kShf;
+      if (mods.Take(".r")) in.mod |= 1;
+      else if (!mods.Take(".l")) return false;
+      if (mods.Take(".clamp")) in.mod |= 2;
+      else if (!mods.Take(".wrap")) return false;
+      VGPU_ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
+      VGPU_ASSIGN_OR_RETURN(in.a, Src(a.ops[1], Type::kB32));
+      VGPU_ASSIGN_OR_RETURN(in.b, Src(a.ops[2], Type::kB32));
+      VGPU_ASSIGN_OR_RETURN(in.c, Src(a.ops[3], Type::kU32));
+      push(in);
+      return true;
+    }
+    if (op == "lop3") {
+      if (a.ops.size() != 5 || a.ops[4].kind != AstOperand::Kind::kInt || !a.ops[0].pair.empty()) return false;
+      in.op = Op::kLop3;
+      in.imm = a.ops[4].value & 0xFF;
+      VGPU_ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
+      VGPU_ASSIGN_OR_RETURN(in.a, Src(a.ops[1], t));
+      VGPU_ASSIGN_OR_RETURN(in.b, Src(a.ops[2], t));
+      VGPU_ASSIGN_OR_RETURN(in.c, Src(a.ops[3], t));
+      push(in);
+      return true;
+    }
     if (op == "dp4a" || op == "dp2a") {
       in.op = op == "dp4a" ? Op::kDp4a : Op::kDp2a;
       if (op == "dp2a") return false;
@@ -751,7 +776,7 @@ class FunctionDecoder {
       VGPU_RETURN_IF_ERROR(NeedOps(a, 2, 2));
       bool to = mods.Take(".to");
       Mem mem = MemSpace(mods);
-      if (mem == Mem::kGeneric || mem == Mem::kKernelParam) return false;
+      if (mem == Mem::kGeneric || (mem == Mem::kKernelParam && (to || !fn_.is_entry))) return false;
       in.op = to ? Op::kCvtaFromGeneric : Op::kCvtaToGeneric;
       in.mod2 = static_cast<uint8_t>(mem);
       ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));

@@ -146,7 +146,7 @@ inline double FloatValue(uint64_t v, Type t) {
     case Type::kF64: return BitsDouble(v);
     case Type::kF16: return F16ToF32(static_cast<uint16_t>(v));
     case Type::kBF16: return BF16ToF32(static_cast<uint16_t>(v));
-    default: return 0;
+    default: return 0;  // decode only pairs float types with FloatValue
   }
 }
 
@@ -214,7 +214,8 @@ class BlockRunner {
     return GlobalSlow(addr, size);
   }
   uint8_t* GlobalSlow(uint64_t addr, uint32_t size);
-  uint8_t* Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t size, int lane, const Warp& w);
+  uint8_t* Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t size, int lane, const Warp& w,
+                   bool write = false);
   void Diverge(Warp& w) {
     if (!w.converged) return;
     uint32_t cand = w.live & ~w.blocked;
@@ -304,7 +305,8 @@ Status BlockRunner::Illegal(const Instr& in, uint64_t addr, uint32_t size, const
   return Fail(IllegalAddress(buf));
 }
 
-uint8_t* BlockRunner::Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t size, int lane, const Warp& w) {
+uint8_t* BlockRunner::Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t size, int lane, const Warp& w,
+                              bool write) {
   switch (mem) {
     case Mem::kGeneric:
       if (addr >= kLocalWindow) {
@@ -313,10 +315,13 @@ uint8_t* BlockRunner::Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t 
       } else if (addr >= kSharedWindow) {
         mem = Mem::kShared;
         addr -= kSharedWindow;
+      } else if (addr >= kParamWindow) {
+        mem = Mem::kKernelParam;
+        addr -= kParamWindow;
       } else {
         mem = Mem::kGlobal;
       }
-      return Resolve(in, mem, addr, size, lane, w);
+      return Resolve(in, mem, addr, size, lane, w, write);
     case Mem::kGlobal:
     case Mem::kConst:
       if (uint8_t* p = Global(addr, size)) return p;
@@ -332,6 +337,10 @@ uint8_t* BlockRunner::Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t 
       (void)Illegal(in, addr, size, "local");
       return nullptr;
     case Mem::kKernelParam:
+      if (write) {
+        (void)Illegal(in, addr, size, "write to kernel parameters");
+        return nullptr;
+      }
       if (addr <= ls_->params.size() && size <= ls_->params.size() - addr)
         return const_cast<uint8_t*>(ls_->params.data()) + addr;
       (void)Illegal(in, addr, size, "param");
@@ -819,7 +828,7 @@ Status BlockRunner::Atomic(const Instr& in, uint64_t* R, uint32_t exec, Warp& w)
   ForLanes(exec, [&](int l) {
     if (!st.ok()) return;
     uint64_t addr = (a ? a[l] : 0) + static_cast<uint64_t>(in.imm);
-    uint8_t* p = Resolve(in, mem, addr, size, l, w);
+    uint8_t* p = Resolve(in, mem, addr, size, l, w, /*write=*/true);
     if (!p) {
       st = err_;
       return;
@@ -1263,7 +1272,24 @@ Status BlockRunner::RunWarp(Warp& w) {
           }
         };
         if (t == Type::kF16x2 || t == Type::kBF16x2) {
-          result = Unsupported(in, "packed compare");
+          if (in.op != Op::kSetp) {
+            result = Unsupported(in, "packed set");
+            break;
+          }
+          bool bf = t == Type::kBF16x2;
+          ForLanes(exec, [&](int l) {
+            bool r[2];
+            for (int h = 0; h < 2; ++h) {
+              r[h] = CompareFloat(HalfToDouble(uint16_t(a[l] >> (16 * h)), bf),
+                                  HalfToDouble(uint16_t(b[l] >> (16 * h)), bf), cmp);
+              if (bop != BoolOp::kNone) {
+                bool cv = (c[l] & 1) ^ negc;
+                r[h] = bop == BoolOp::kAnd ? r[h] && cv : bop == BoolOp::kOr ? r[h] || cv : r[h] != cv;
+              }
+            }
+            d[l] = r[0];
+            if (d2) d2[l] = r[1];
+          });
           break;
         }
         if (f) {
@@ -1292,7 +1318,10 @@ Status BlockRunner::RunWarp(Warp& w) {
       case Op::kCvtaToGeneric:
       case Op::kCvtaFromGeneric: {
         Mem m = static_cast<Mem>(in.mod2);
-        uint64_t base = m == Mem::kShared ? kSharedWindow : m == Mem::kLocal ? kLocalWindow : 0;
+        uint64_t base = m == Mem::kShared ? kSharedWindow
+                        : m == Mem::kLocal ? kLocalWindow
+                        : m == Mem::kKernelParam ? kParamWindow
+                                                  : 0;
         bool to_generic = in.op == Op::kCvtaToGeneric;
         bool narrow = TypeBytes(in.type) == 4;
         ForLanes(exec, [&](int l) {
@@ -1325,7 +1354,7 @@ Status BlockRunner::RunWarp(Warp& w) {
         for (int l = 0; l < 32 && exec; ++l) {
           if (!((exec >> l) & 1)) continue;
           uint64_t addr = (a ? a[l] : 0) + static_cast<uint64_t>(in.imm);
-          uint8_t* p = Resolve(in, m, addr, total, l, w);
+          uint8_t* p = Resolve(in, m, addr, total, l, w, /*write=*/true);
           if (!p) {
             result = err_;
             break;
@@ -1480,6 +1509,28 @@ Status BlockRunner::RunWarp(Warp& w) {
       case Op::kDp2a:
         result = Unsupported(in, "dp2a");
         break;
+      case Op::kShf: {
+        bool right = in.mod & 1, clamp = in.mod & 2;
+        ForLanes(exec, [&](int l) {
+          uint32_t n = uint32_t(c[l]);
+          n = clamp ? std::min(n, 32u) : n & 31;
+          uint64_t both = (uint64_t{uint32_t(b[l])} << 32) | uint32_t(a[l]);
+          d[l] = right ? uint32_t(both >> n) : uint32_t((both << n) >> 32);
+        });
+        break;
+      }
+      case Op::kLop3: {
+        uint32_t lut = uint32_t(in.imm);
+        ForLanes(exec, [&](int l) {
+          uint64_t x = a[l], y = b[l], z = c[l], r = 0;
+          for (int i = 0; i < 8; ++i) {
+            if (!((lut >> i) & 1)) continue;
+            r |= ((i & 4) ? x : ~x) & ((i & 2) ? y : ~y) & ((i & 1) ? z : ~z);
+          }
+          d[l] = r;
+        });
+        break;
+      }
       case Op::kActivemask:
         ForLanes(exec, [&](int l) { d[l] = exec; });
         break;

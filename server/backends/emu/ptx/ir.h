@@ -25,7 +25,7 @@ enum class Op : uint16_t {
   kCvt, kCvtaToGeneric, kCvtaFromGeneric,
   kLd, kSt, kAtom, kRed,
   kBra, kCall, kRet, kExit, kTrap,
-  kBar, kBarArrive, kBarRed, kWarpSync, kShfl, kVote, kMatch, kActivemask, kDp4a, kDp2a,
+  kBar, kBarArrive, kBarRed, kWarpSync, kShfl, kVote, kMatch, kActivemask, kDp4a, kDp2a, kShf, kLop3,
 };
 
 enum class Special : uint8_t {
