@@ -291,3 +291,29 @@ TEST_CASE("concurrent launches are independent", "[ptx][launch]") {
 
 }  // namespace
 }  // namespace vgpu::ptx
+
+namespace vgpu::ptx {
+namespace {
+
+TEST_CASE("directed rounding of float arithmetic", "[ptx][ops]") {
+  // 1 + 2^-30 is not a float: .rz/.rm round down, .rp up; 1/3 likewise.
+  Run r = RunKernel(R"(
+  add.rz.f32 %f1, 0f3F800000, 0f30800000;
+  add.rp.f32 %f2, 0f3F800000, 0f30800000;
+  div.rp.f32 %f3, 0f3F800000, 0f40400000;
+  div.rm.f32 %f4, 0f3F800000, 0f40400000;
+  fma.rp.f32 %f5, 0f3F800000, 0f3F800000, 0f30800000;
+  mul.rn.f32 %f6, 0f3F800000, 0f30800000;
+  st.global.v4.f32 [%rd1], {%f1, %f2, %f3, %f4};
+  st.global.v2.f32 [%rd1+16], {%f5, %f6};
+)");
+  REQUIRE(r.status.ok());
+  CHECK(BitsFloat(r.out[0]) == 1.0f);
+  CHECK(BitsFloat(r.out[1]) == std::nextafter(1.0f, 2.0f));
+  CHECK(r.out[2] == r.out[3] + 1);
+  CHECK(BitsFloat(r.out[4]) == std::nextafter(1.0f, 2.0f));
+  CHECK(BitsFloat(r.out[5]) == std::ldexp(1.0f, -30));
+}
+
+}  // namespace
+}  // namespace vgpu::ptx

@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "server/backends/emu/ptx/math.h"
+#include "server/backends/emu/ptx/rounding.h"
 
 namespace vgpu::ptx {
 namespace {
@@ -591,6 +592,19 @@ Status BlockRunner::FloatArith(const Instr& in, uint64_t* R, uint32_t exec) {
       default: return x;
     }
   };
+  // .rz/.rm/.rp on the correctly rounded operations; approximate ones ignore the mode.
+  bool directed = rnd == kRz || rnd == kRm || rnd == kRp;
+  RoundedOp rop = RoundedOp::kAdd;
+  switch (op) {
+    case Op::kAdd: rop = RoundedOp::kAdd; break;
+    case Op::kSub: rop = RoundedOp::kSub; break;
+    case Op::kMulLo: rop = RoundedOp::kMul; break;
+    case Op::kFma: rop = RoundedOp::kFma; break;
+    case Op::kDiv: rop = RoundedOp::kDiv; break;
+    case Op::kSqrt: rop = RoundedOp::kSqrt; break;
+    case Op::kRcp: rop = RoundedOp::kRcp; break;
+    default: directed = false; break;
+  }
   switch (in.type) {
     case Type::kF32: {
       if (!ftz && !sat && (rnd == kRnd || rnd == kRn)) {
@@ -612,7 +626,7 @@ Status BlockRunner::FloatArith(const Instr& in, uint64_t* R, uint32_t exec) {
           y = FlushF32(y);
           z = FlushF32(z);
         }
-        float r = WithRounding(rnd, [&] { return compute(x, y, z); });
+        float r = directed ? RoundedF32(rop, x, y, z, rnd) : compute(x, y, z);
         if (ftz) r = FlushF32(r);
         if (sat) r = Saturate(r);
         d[l] = FloatBits(r);
@@ -622,7 +636,7 @@ Status BlockRunner::FloatArith(const Instr& in, uint64_t* R, uint32_t exec) {
     case Type::kF64:
       ForLanes(exec, [&](int l) {
         double x = BitsDouble(a[l]), y = BitsDouble(b[l]), z = BitsDouble(c[l]);
-        double r = WithRounding(rnd, [&] { return compute(x, y, z); });
+        double r = directed ? RoundedF64(rop, x, y, z, rnd) : compute(x, y, z);
         if (sat) r = Saturate(r);
         d[l] = DoubleBits(r);
       });
