@@ -317,3 +317,26 @@ TEST_CASE("directed rounding of float arithmetic", "[ptx][ops]") {
 
 }  // namespace
 }  // namespace vgpu::ptx
+
+namespace vgpu::ptx {
+namespace {
+
+TEST_CASE("cache policies and hints do not change results", "[ptx][ops]") {
+  Run r = RunKernel(R"(
+  createpolicy.fractional.L2::evict_last.b64 %rd5, 1.0;
+  st.global.u32 [%rd1+4], 99;
+  ld.global.L2::cache_hint.u32 %r1, [%rd1+4], %rd5;
+  prefetch.global.L2 [%rd1];
+  st.global.u32 [%rd1], %r1;
+)");
+  REQUIRE(r.status.ok());
+  CHECK(r.out[0] == 99);
+}
+
+TEST_CASE("an unexpected operand count is NOT_SUPPORTED at run time, not a load error", "[ptx][ops]") {
+  Run r = RunKernel("  add.s32 %r1, %r2, %r3, %r4;\n");
+  CHECK(r.status.code() == Code::kNotSupported);
+}
+
+}  // namespace
+}  // namespace vgpu::ptx

@@ -471,8 +471,9 @@ class FunctionDecoder {
   }
 
   Status NeedOps(const AstInstr& a, size_t lo, size_t hi) {
+    // An operand count we do not expect is most likely a form we do not implement.
     if (a.ops.size() < lo || a.ops.size() > hi)
-      return LineError(line_, std::string(a.opcode) + ": wrong number of operands");
+      return Status(Code::kNotSupported, std::to_string(a.ops.size()) + " operands");
     return Status::Ok();
   }
 
@@ -553,7 +554,7 @@ class FunctionDecoder {
         if (mods.Take(".NaN")) return false;
         if (mods.Take(".xorsign.abs")) return false;
       }
-      if (t == Type::kNone) return LineError(line_, "missing type");
+      if (t == Type::kNone) return false;
       ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
       ASSIGN_OR_RETURN(in.a, Src(a.ops[1], t));
       if (ar.srcs > 1) ASSIGN_OR_RETURN(in.b, Src(a.ops[2], t));
@@ -643,10 +644,10 @@ class FunctionDecoder {
       else if (!mods.Take(".l")) return false;
       if (mods.Take(".clamp")) in.mod |= 2;
       else if (!mods.Take(".wrap")) return false;
-      VGPU_ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
-      VGPU_ASSIGN_OR_RETURN(in.a, Src(a.ops[1], Type::kB32));
-      VGPU_ASSIGN_OR_RETURN(in.b, Src(a.ops[2], Type::kB32));
-      VGPU_ASSIGN_OR_RETURN(in.c, Src(a.ops[3], Type::kU32));
+      ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
+      ASSIGN_OR_RETURN(in.a, Src(a.ops[1], Type::kB32));
+      ASSIGN_OR_RETURN(in.b, Src(a.ops[2], Type::kB32));
+      ASSIGN_OR_RETURN(in.c, Src(a.ops[3], Type::kU32));
       push(in);
       return true;
     }
@@ -654,10 +655,10 @@ class FunctionDecoder {
       if (a.ops.size() != 5 || a.ops[4].kind != AstOperand::Kind::kInt || !a.ops[0].pair.empty()) return false;
       in.op = Op::kLop3;
       in.imm = a.ops[4].value & 0xFF;
-      VGPU_ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
-      VGPU_ASSIGN_OR_RETURN(in.a, Src(a.ops[1], t));
-      VGPU_ASSIGN_OR_RETURN(in.b, Src(a.ops[2], t));
-      VGPU_ASSIGN_OR_RETURN(in.c, Src(a.ops[3], t));
+      ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
+      ASSIGN_OR_RETURN(in.a, Src(a.ops[1], t));
+      ASSIGN_OR_RETURN(in.b, Src(a.ops[2], t));
+      ASSIGN_OR_RETURN(in.c, Src(a.ops[3], t));
       push(in);
       return true;
     }
@@ -785,7 +786,9 @@ class FunctionDecoder {
       return true;
     }
     if (op == "ld" || op == "ldu" || op == "st") {
-      VGPU_RETURN_IF_ERROR(NeedOps(a, 2, 2));
+      // A trailing cache-policy operand (.L2::cache_hint) only steers caches.
+      bool hint = mods.Take(".L2::cache_hint");
+      VGPU_RETURN_IF_ERROR(NeedOps(a, 2, hint ? 3 : 2));
       bool st = op == "st";
       in.op = st ? Op::kSt : Op::kLd;
       Mem mem = MemSpace(mods);
@@ -995,6 +998,24 @@ class FunctionDecoder {
       VGPU_RETURN_IF_ERROR(NeedOps(a, 1, 1));
       in.op = Op::kActivemask;
       ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
+      push(in);
+      return true;
+    }
+    if (op == "createpolicy") {  // cache policies do not change results
+      VGPU_RETURN_IF_ERROR(NeedOps(a, 2, 4));
+      for (std::string_view m : {".fractional", ".range", ".global", ".L2::evict_last", ".L2::evict_normal",
+                                 ".L2::evict_first", ".L2::evict_unchanged"})
+        mods.Take(m);
+      in.op = Op::kMov;
+      ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
+      in.a = Const(ConstSlot::Kind::kLiteral, 0, 0);
+      push(in);
+      return true;
+    }
+    if (op == "discard" || op == "applypriority") {
+      in.op = Op::kNop;
+      mods.Take(".global");
+      mods.Take(".L2");
       push(in);
       return true;
     }
