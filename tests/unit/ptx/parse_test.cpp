@@ -135,3 +135,27 @@ TEST_CASE("parse errors name the line", "[ptx][parse]") {
 
 }  // namespace
 }  // namespace vgpu::ptx
+
+namespace vgpu::ptx {
+namespace {
+
+TEST_CASE("pointer parameter attributes do not change the layout", "[ptx][parse]") {
+  auto m = Module::Parse(R"(
+.version 9.0
+.target sm_75
+.address_size 64
+.visible .entry k(.param .u32 a, .param .u64 .ptr .global .align 16 p, .param .u8 c)
+{
+  ret;
+}
+)");
+  REQUIRE(m.ok());
+  const Kernel& k = (*m)->kernels()[0];
+  CHECK(k.params[1].offset == 8);
+  CHECK(k.params[1].align == 8);
+  CHECK(k.params[2].offset == 16);
+  CHECK(k.param_bytes == 17);
+}
+
+}  // namespace
+}  // namespace vgpu::ptx

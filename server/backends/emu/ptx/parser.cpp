@@ -167,12 +167,13 @@ class Parser {
   Status ParseVar(AstVar* var) {
     var->line = Peek().line;
     var->space = Next().text;
+    bool pointee = false;  // after .ptr, .align describes what the pointer points to
     while (Peek().kind == Tok::kIdent && Peek().text[0] == '.') {
       std::string_view d = Next().text;
       if (d == ".align") {
         VGPU_ASSIGN_OR_RETURN(int64_t a, ParseInt());
         if (a <= 0 || a > 4096 || (a & (a - 1))) return Err("bad .align");
-        if (var->align == 0) var->align = static_cast<uint32_t>(a);
+        if (var->align == 0 && !pointee) var->align = static_cast<uint32_t>(a);
       } else if (d == ".v2") {
         var->vec = 2;
       } else if (d == ".v4") {
@@ -181,7 +182,9 @@ class Parser {
         var->vec = 8;
       } else if (Type t = ParseType(d); t != Type::kNone) {
         var->type = t;
-      } else if (d == ".ptr" || d == ".global" || d == ".const" || d == ".shared" || d == ".local") {
+      } else if (d == ".ptr") {
+        pointee = true;
+      } else if (d == ".global" || d == ".const" || d == ".shared" || d == ".local") {
         // kernel-parameter pointer attributes: no effect on layout
       } else {
         return Err("unsupported variable attribute '" + std::string(d) + "'");
