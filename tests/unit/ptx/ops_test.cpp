@@ -340,3 +340,40 @@ TEST_CASE("an unexpected operand count is NOT_SUPPORTED at run time, not a load 
 
 }  // namespace
 }  // namespace vgpu::ptx
+
+namespace vgpu::ptx {
+namespace {
+
+TEST_CASE("16-bit and packed-half atomics", "[ptx][ops]") {
+  // 64 threads add 0.5 to a half at out[0] (upper half of word 0), add {1, 2} to the
+  // f16x2 at out[1], and bump a shared u16 counter with cas.
+  Run r = RunKernel(R"(
+  add.s64 %rd6, %rd0, 2;
+  atom.global.add.noftz.f16 %h1, [%rd6], 0x3800;
+  atom.global.add.noftz.f16x2 %r1, [%rd0+4], 0x40003C00;
+  setp.ne.u32 %p3, %r0, 0;
+  @%p3 bra SKIPINIT;
+  st.shared.u32 [sh], 0;
+SKIPINIT:
+  bar.sync 0;
+RETRY:
+  ld.volatile.shared.u16 %h2, [sh+2];
+  add.s16 %h3, %h2, 1;
+  atom.shared.cas.b16 %h4, [sh+2], %h2, %h3;
+  setp.ne.s16 %p1, %h4, %h2;
+  @%p1 bra RETRY;
+  bar.sync 0;
+  @%p3 bra DONE;
+  ld.shared.u32 %r2, [sh];
+  st.global.u32 [%rd0+8], %r2;
+DONE:
+)", 64);
+  REQUIRE(r.status.ok());
+  CHECK(F16ToF32(uint16_t(r.out[0] >> 16)) == 32.0f);
+  CHECK(F16ToF32(uint16_t(r.out[1])) == 64.0f);
+  CHECK(F16ToF32(uint16_t(r.out[1] >> 16)) == 128.0f);
+  CHECK(r.out[2] == (64u << 16));
+}
+
+}  // namespace
+}  // namespace vgpu::ptx

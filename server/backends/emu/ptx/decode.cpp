@@ -834,7 +834,8 @@ class FunctionDecoder {
         }
       if (!found) return false;
       if (mods.Take(".v2") || mods.Take(".v4")) return false;
-      if (t == Type::kNone || t == Type::kB128 || t == Type::kF16x2 || t == Type::kBF16x2) return false;
+      if (t == Type::kNone || t == Type::kB128 || TypeBytes(t) == 1) return false;
+      if ((t == Type::kF16x2 || t == Type::kBF16x2) && in.mod != static_cast<uint8_t>(AtomOp::kAdd)) return false;
       bool cas = in.mod == static_cast<uint8_t>(AtomOp::kCas);
       size_t n = (red ? 2 : 3) + (cas ? 1 : 0);
       VGPU_RETURN_IF_ERROR(NeedOps(a, n, n));

@@ -246,6 +246,7 @@ class BlockRunner {
   Status Call(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc);
   Status Ret(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc);
   Status Atomic(const Instr& in, uint64_t* R, uint32_t exec, Warp& w);
+  Status AtomicHalf(const Instr& in, uint64_t* R, uint32_t exec, Warp& w);
   Status Convert(const Instr& in, uint64_t* R, uint32_t exec);
   Status FloatArith(const Instr& in, uint64_t* R, uint32_t exec);
   Status ReleaseBarriers(bool* released);
@@ -831,6 +832,7 @@ Status BlockRunner::Atomic(const Instr& in, uint64_t* R, uint32_t exec, Warp& w)
   const Mem mem = static_cast<Mem>(in.mod2);
   const AtomOp op = static_cast<AtomOp>(in.mod);
   const uint32_t size = TypeBytes(in.type);
+  if (size == 2 || in.type == Type::kF16x2 || in.type == Type::kBF16x2) return AtomicHalf(in, R, exec, w);
   if (size != 4 && size != 8) return Unsupported(in, "atomic size");
   if (IsFloat(in.type) && op != AtomOp::kAdd && op != AtomOp::kExch && op != AtomOp::kMin && op != AtomOp::kMax)
     return Unsupported(in, "float atomic");
@@ -868,6 +870,70 @@ Status BlockRunner::Atomic(const Instr& in, uint64_t* R, uint32_t exec, Warp& w)
       }
     }
     if (d) d[l] = old;
+  });
+  return st;
+}
+
+// 16-bit atomics (and packed f16x2/bf16x2 add): a compare-and-swap loop on the aligned
+// 32-bit word that holds the value.
+Status BlockRunner::AtomicHalf(const Instr& in, uint64_t* R, uint32_t exec, Warp& w) {
+  const Mem mem = static_cast<Mem>(in.mod2);
+  const AtomOp op = static_cast<AtomOp>(in.mod);
+  const bool packed = in.type == Type::kF16x2 || in.type == Type::kBF16x2;
+  const bool bf = in.type == Type::kBF16 || in.type == Type::kBF16x2;
+  const bool is_float = IsFloat(in.type);
+  if (is_float && op != AtomOp::kAdd && op != AtomOp::kMin && op != AtomOp::kMax && op != AtomOp::kExch)
+    return Unsupported(in, "16-bit float atomic");
+  const uint64_t* a = in.a != kNoReg ? R + size_t{in.a} * 32 : nullptr;
+  const uint64_t* b = R + size_t{in.b} * 32;
+  const uint64_t* c = in.c != kNoReg ? R + size_t{in.c} * 32 : b;
+  uint64_t* d = in.d != kNoReg ? R + size_t{in.d} * 32 : nullptr;
+  auto apply16 = [&](uint16_t old, uint16_t bv, uint16_t cv, bool* store) -> uint16_t {
+    *store = true;
+    if (is_float) {
+      double x = HalfToDouble(old, bf), y = HalfToDouble(bv, bf);
+      switch (op) {
+        case AtomOp::kAdd: return DoubleToHalf(x + y, bf, kRn);
+        case AtomOp::kMin: return std::isnan(y) || x <= y ? old : bv;
+        case AtomOp::kMax: return std::isnan(y) || x >= y ? old : bv;
+        default: return bv;
+      }
+    }
+    return AtomicApply<uint16_t>(op, old, bv, cv, store);
+  };
+  Status st;
+  ForLanes(exec, [&](int l) {
+    if (!st.ok()) return;
+    uint64_t addr = (a ? a[l] : 0) + static_cast<uint64_t>(in.imm);
+    uint32_t size = packed ? 4 : 2;
+    if (addr % size != 0) {
+      st = Illegal(in, addr, size, "misaligned atomic");
+      return;
+    }
+    uint8_t* p = Resolve(in, mem, addr & ~uint64_t{3}, 4, l, w, /*write=*/true);
+    if (!p) {
+      st = err_;
+      return;
+    }
+    std::atomic_ref<uint32_t> ref(*reinterpret_cast<uint32_t*>(p));
+    int shift = packed ? 0 : int(addr & 2) * 8;
+    uint32_t old = ref.load(std::memory_order_relaxed);
+    while (true) {
+      uint32_t nv = old;
+      bool store = true;
+      if (packed) {
+        nv = 0;
+        for (int h = 0; h < 2; ++h) {
+          bool s;
+          nv |= uint32_t{apply16(uint16_t(old >> (16 * h)), uint16_t(b[l] >> (16 * h)), 0, &s)} << (16 * h);
+        }
+      } else {
+        uint16_t r = apply16(uint16_t(old >> shift), uint16_t(b[l]), uint16_t(c[l]), &store);
+        nv = (old & ~(0xFFFFu << shift)) | (uint32_t{r} << shift);
+      }
+      if (!store || ref.compare_exchange_weak(old, nv)) break;
+    }
+    if (d) d[l] = packed ? old : (old >> shift) & 0xFFFF;
   });
   return st;
 }
