@@ -377,3 +377,69 @@ DONE:
 
 }  // namespace
 }  // namespace vgpu::ptx
+
+namespace vgpu::ptx {
+namespace {
+
+TEST_CASE("extern and recursive functions are NOT_SUPPORTED", "[ptx][ops]") {
+  const char* ext = R"(
+.version 9.0
+.target sm_75
+.address_size 64
+.extern .func (.param .b32 func_retval0) vprintf(.param .b64 vprintf_param_0, .param .b64 vprintf_param_1);
+.visible .entry k()
+{
+  .reg .b32 %r<2>;
+  {
+  .param .b64 param0;
+  st.param.b64 [param0], 0;
+  .param .b64 param1;
+  st.param.b64 [param1], 0;
+  .param .b32 retval0;
+  call.uni (retval0), vprintf, (param0, param1);
+  ld.param.b32 %r1, [retval0];
+  }
+  ret;
+}
+)";
+  auto m = Module::Parse(ext);
+  INFO(m.status().ToString());
+  REQUIRE(m.ok());
+  testing::TestMemory mem;
+  Status s = Launch(**m, "k", Config(1, 1), {}, mem, {});
+  CHECK(s.code() == Code::kNotSupported);
+  CHECK(s.message().find("call") != std::string::npos);
+
+  const char* rec = R"(
+.version 9.0
+.target sm_75
+.address_size 64
+.func f(.param .b32 x)
+{
+  .reg .b32 %r<2>;
+  ld.param.b32 %r1, [x];
+  {
+  .param .b32 param0;
+  st.param.b32 [param0], %r1;
+  call.uni f, (param0);
+  }
+  ret;
+}
+.visible .entry k()
+{
+  {
+  .param .b32 param0;
+  st.param.b32 [param0], 1;
+  call.uni f, (param0);
+  }
+  ret;
+}
+)";
+  auto r = Module::Parse(rec);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  CHECK(Launch(**r, "k", Config(1, 1), {}, mem, {}).code() == Code::kNotSupported);
+}
+
+}  // namespace
+}  // namespace vgpu::ptx

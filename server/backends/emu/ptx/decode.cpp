@@ -97,6 +97,7 @@ struct ModuleCtx {
   std::unordered_map<std::string_view, uint32_t> globals;  // name -> Module::globals() index
   std::unordered_map<std::string_view, uint32_t> shared;   // module-scope shared symbols
   std::unordered_map<std::string_view, uint32_t> funcs;
+  std::unordered_map<std::string, uint32_t> text_index;
 };
 
 Status LineError(uint32_t line, const std::string& msg) {
@@ -161,6 +162,7 @@ class FunctionDecoder {
     Instr ret;
     ret.op = Op::kRet;
     ret.func = static_cast<uint16_t>(fi_);
+    ret.text = Text("ret");
     m_.data->code.push_back(ret);
     for (auto [pc, label] : fixups_) {
       auto it = labels_.find(label);
@@ -424,13 +426,22 @@ class FunctionDecoder {
     return in;
   }
 
+  uint32_t Text(std::string_view s) {
+    auto it = m_.text_index.find(std::string(s));
+    if (it != m_.text_index.end()) return it->second;
+    uint32_t idx = static_cast<uint32_t>(m_.data->texts.size());
+    m_.data->texts.emplace_back(s);
+    m_.text_index.emplace(std::string(s), idx);
+    return idx;
+  }
+
   void Unsupported(std::string_view opcode, std::string_view why) {
     Instr in = Base();
     in.op = Op::kUnsupported;
-    in.imm = static_cast<int64_t>(m_.data->texts.size());
     std::string text(opcode);
     if (!why.empty()) text += " (" + std::string(why) + ")";
-    m_.data->texts.push_back(std::move(text));
+    in.text = Text(text);
+    in.imm = in.text;
     m_.data->code.push_back(in);
   }
 
@@ -455,6 +466,7 @@ class FunctionDecoder {
     }
     Mods mods(a.opcode);
     size_t before = m_.data->code.size();
+    uint32_t text = Text(a.opcode);
     Result<bool> r = DecodeOp(a, mods);
     if (!r.ok()) {
       if (r.status().code() != Code::kNotSupported) return r.status();
@@ -467,6 +479,8 @@ class FunctionDecoder {
       m_.data->code.resize(before);
       Unsupported(a.opcode, left.empty() ? "" : "modifier " + std::string(left));
     }
+    for (size_t i = before; i < m_.data->code.size(); ++i)
+      if (m_.data->code[i].op != Op::kUnsupported) m_.data->code[i].text = text;
     return Status::Ok();
   }
 
@@ -1068,7 +1082,7 @@ Result<std::shared_ptr<const Module>> ModuleBuilder::Build(std::string_view ptx)
   ModuleData& data = *mod.data_;
   mod.ptx_version_ = ast.version;
   mod.target_sm_ = ast.target_sm;
-  ModuleCtx ctx{&mod, &data, {}, {}, {}};
+  ModuleCtx ctx{&mod, &data, {}, {}, {}, {}};
 
   for (const AstVar& v : ast.vars) {
     if (v.space == ".shared") {

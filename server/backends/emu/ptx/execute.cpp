@@ -65,7 +65,7 @@ inline uint64_t Bits(T v) {
     case Type::kU16: case Type::kB16: { using T = uint16_t; __VA_ARGS__; } break; \
     case Type::kU32: case Type::kB32: { using T = uint32_t; __VA_ARGS__; } break; \
     case Type::kU64: case Type::kB64: { using T = uint64_t; __VA_ARGS__; } break; \
-    default: return Unsupported(in, "type");                                     \
+    default: return Unsupported(in, std::string(TypeName(in.type)) + " operands");                                     \
   }
 
 template <typename T>
@@ -207,7 +207,8 @@ class BlockRunner {
     if (err_.ok()) err_ = std::move(s);
     return err_;
   }
-  Status Unsupported(const Instr& in, const char* why);
+  // `what` names the instruction for ops decoded normally (e.g. "cvt with .f16x2 source").
+  Status Unsupported(const Instr& in, const std::string& what);
   Status Illegal(const Instr& in, uint64_t addr, uint32_t size, const char* what);
   uint8_t* Global(uint64_t addr, uint32_t size) {
     TranslateEntry& e = cache_[(addr >> 8) & 1023];
@@ -292,10 +293,11 @@ uint8_t* BlockRunner::GlobalSlow(uint64_t addr, uint32_t size) {
   return mem->Translate(addr, size);
 }
 
-Status BlockRunner::Unsupported(const Instr& in, const char* why) {
-  std::string text = in.op == Op::kUnsupported ? ls_->data->texts[in.imm] : "opcode " + std::to_string(int(in.op));
-  VGPU_LOG(Error, "ptx", "unsupported instruction '%s' (%s) at PTX line %u in kernel %s", text.c_str(), why,
-           in.line, ls_->kernel_name.c_str());
+Status BlockRunner::Unsupported(const Instr& in, const std::string& what) {
+  std::string text = ls_->data->texts[in.text];
+  if (!what.empty()) text += " (" + what + ")";
+  VGPU_LOG(Error, "ptx", "unsupported instruction '%s' at PTX line %u in kernel %s", text.c_str(), in.line,
+           ls_->kernel_name.c_str());
   return Fail(NotSupported("ptx: unsupported instruction '" + text + "' at line " + std::to_string(in.line)));
 }
 
@@ -509,7 +511,7 @@ Status BlockRunner::ReleaseBarriers(bool* released) {
 Status BlockRunner::Call(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc) {
   const CallInfo& ci = ls_->data->calls[in.imm];
   const Function& callee = ls_->data->funcs[ci.callee];
-  if (!callee.has_body) return Unsupported(in, "call to a function without a body");
+  if (!callee.has_body) return Unsupported(in, "call to " + callee.name + ", which has no body in this module");
   const KernelLayout& lay = *ls_->layout;
   uint32_t caller_base = lay.param_base[in.func], callee_base = lay.param_base[ci.callee];
   bool overflow = false;
@@ -1005,7 +1007,7 @@ Status BlockRunner::RunWarp(Warp& w) {
       case Op::kNop:
         break;
       case Op::kUnsupported:
-        if (exec) result = Unsupported(in, "not implemented");
+        if (exec) result = Unsupported(in, "");
         break;
       case Op::kMov:
         ForLanes(exec, [&](int l) { d[l] = a[l]; });
