@@ -393,13 +393,13 @@ class FunctionDecoder {
         if (*mem != Mem::kKernelParam && *mem != Mem::kFuncParam && *mem != Mem::kGeneric)
           return LineError(line_, "parameter used outside .param");
         *mem = Mem::kKernelParam;
-        *imm += b->index;
+        *imm = static_cast<int64_t>(static_cast<uint64_t>(*imm) + b->index);
         return Status::Ok();
       case Binding::Kind::kFuncParam:
         if (*mem != Mem::kKernelParam && *mem != Mem::kFuncParam)
           return LineError(line_, "parameter used outside .param");
         *mem = Mem::kFuncParam;
-        *imm += b->index;
+        *imm = static_cast<int64_t>(static_cast<uint64_t>(*imm) + b->index);
         return Status::Ok();
       case Binding::Kind::kGlobal:
         *base = Const(ConstSlot::Kind::kGlobal, b->index, 0);

@@ -79,7 +79,8 @@ inline T MulHi(T a, T b) {
 
 template <typename T>
 inline T AbsInt(T x) {
-  if constexpr (std::is_signed_v<T>) return static_cast<T>(x < 0 ? T(0) - x : x);
+  using U = std::make_unsigned_t<T>;
+  if constexpr (std::is_signed_v<T>) return x < 0 ? static_cast<T>(U(0) - static_cast<U>(x)) : x;
   return x;
 }
 
@@ -787,7 +788,12 @@ template <typename T>
 T AtomicApply(AtomOp op, T old, T b, T c, bool* store) {
   *store = true;
   switch (op) {
-    case AtomOp::kAdd: return old + b;
+    case AtomOp::kAdd:
+      if constexpr (std::is_integral_v<T>) {
+        using U = std::make_unsigned_t<T>;
+        return static_cast<T>(static_cast<U>(old) + static_cast<U>(b));
+      }
+      return old + b;
     case AtomOp::kMin: return std::min(old, b);
     case AtomOp::kMax: return std::max(old, b);
     case AtomOp::kExch: return b;
@@ -1110,7 +1116,7 @@ Status BlockRunner::RunWarp(Warp& w) {
           ForLanes(exec, [&](int l) { d[l] = a[l] * b[l] + c[l]; });
         } else {
           VGPU_INT_CASES(in.type, ForLanes(exec, [&](int l) {
-            d[l] = Bits(static_cast<T>(MulHi<T>(As<T>(a[l]), As<T>(b[l])) + As<T>(c[l])));
+            d[l] = Bits(MulHi<T>(As<T>(a[l]), As<T>(b[l]))) + c[l];  // wraps; readers truncate
           }));
         }
         break;
@@ -1135,8 +1141,8 @@ Status BlockRunner::RunWarp(Warp& w) {
       }
       case Op::kSad:
         VGPU_INT_CASES(in.type, ForLanes(exec, [&](int l) {
-          T x = As<T>(a[l]), y = As<T>(b[l]);
-          d[l] = Bits(static_cast<T>((x < y ? y - x : x - y) + As<T>(c[l])));
+          Wide<T> x = As<T>(a[l]), y = As<T>(b[l]);
+          d[l] = static_cast<uint64_t>(x < y ? y - x : x - y) + c[l];
         }));
         break;
       case Op::kDiv:

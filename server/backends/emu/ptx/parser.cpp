@@ -124,7 +124,7 @@ class Parser {
     const Token& tok = Next();
     if (tok.kind != Tok::kInt) return Err("expected an integer, got '" + std::string(tok.text) + "'");
     VGPU_ASSIGN_OR_RETURN(uint64_t v, IntValue(tok));
-    return neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+    return neg ? static_cast<int64_t>(~v + 1) : static_cast<int64_t>(v);
   }
 
   Result<uint64_t> IntValue(const Token& tok) const {
@@ -427,7 +427,7 @@ class Parser {
         if (IsPunct("+") || IsPunct("-")) {
           bool minus = Next().text == "-";
           VGPU_ASSIGN_OR_RETURN(int64_t v, ParseInt());
-          op->value = minus ? -v : v;
+          op->value = minus ? static_cast<int64_t>(~static_cast<uint64_t>(v) + 1) : v;
         }
       } else {
         VGPU_ASSIGN_OR_RETURN(op->value, ParseInt());
@@ -461,7 +461,7 @@ class Parser {
     if (tok.kind == Tok::kInt) {
       op->kind = AstOperand::Kind::kInt;
       VGPU_ASSIGN_OR_RETURN(uint64_t v, IntValue(tok));
-      op->value = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+      op->value = neg ? static_cast<int64_t>(~v + 1) : static_cast<int64_t>(v);
       return Status::Ok();
     }
     if (tok.kind == Tok::kFloat) {
@@ -482,7 +482,7 @@ class Parser {
     } else if ((IsPunct("+") || IsPunct("-")) && Peek(1).kind == Tok::kInt) {
       bool minus = Next().text == "-";
       VGPU_ASSIGN_OR_RETURN(int64_t v, ParseInt());
-      op->value = minus ? -v : v;
+      op->value = minus ? static_cast<int64_t>(~static_cast<uint64_t>(v) + 1) : v;
     }
     return Status::Ok();
   }
