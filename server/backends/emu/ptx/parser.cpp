@@ -186,6 +186,14 @@ class Parser {
         pointee = true;
       } else if (d == ".global" || d == ".const" || d == ".shared" || d == ".local") {
         // kernel-parameter pointer attributes: no effect on layout
+      } else if (d == ".attribute") {
+        // `.attribute(.managed)`: a __managed__ variable. The software GPU
+        // keeps it as an ordinary global; the host side decides how to share it.
+        VGPU_RETURN_IF_ERROR(Expect("("));
+        while (!Accept(")")) {
+          if (Peek().kind == Tok::kEnd) return Err("unterminated .attribute(...)");
+          Next();
+        }
       } else {
         return Err("unsupported variable attribute '" + std::string(d) + "'");
       }

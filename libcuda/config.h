@@ -1,0 +1,30 @@
+// Where the client finds its server. Order: environment (VGPU_SERVER,
+// VGPU_TOKEN, VGPU_CONNECT_TIMEOUT_MS), then the file /etc/vgpu/client.conf
+// (or $VGPU_CONFIG), then 127.0.0.1:50051. Ollama rebuilds its runners'
+// environment, so the file is the dependable route.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace vgpu::cu {
+
+struct ClientConfig {
+  std::string server = "127.0.0.1:50051";
+  std::string token;
+  int connect_timeout_ms = 2000;
+  std::string source = "default";  // where `server` came from, for messages
+};
+
+// Parses "key = value" lines; '#' starts a comment. Unknown keys are kept
+// (newer clients may write them) but ignored.
+Result<std::map<std::string, std::string>> ParseConfigText(std::string_view text);
+
+// Applies the order above. `getenv` and `read_file` are seams for tests.
+ClientConfig LoadClientConfig(const char* (*getenv_fn)(const char*) = nullptr,
+                              std::string (*read_file)(const std::string&) = nullptr);
+
+}  // namespace vgpu::cu

@@ -1,0 +1,191 @@
+#include "libcuda/objects.h"
+
+#include <unordered_map>
+
+namespace vgpu::cu {
+namespace {
+
+template <typename T>
+Result<T*> Lookup(std::mutex& mutex, const std::unordered_set<const void*>& live, T* handle, Code code,
+                  const char* kind) {
+  std::lock_guard lock(mutex);
+  if (handle == nullptr || live.count(handle) == 0) {
+    return Status(code, std::string("not a live ") + kind + " handle");
+  }
+  return handle;
+}
+
+}  // namespace
+
+Objects& Objects::Get() {
+  static Objects* objects = new Objects();  // never destroyed: used until exit
+  return *objects;
+}
+
+Result<CUctx_st*> Objects::Context(CUcontext ctx) {
+  return Lookup(mutex_, contexts_, ctx, Code::kInvalidContext, "context");
+}
+Result<CUstream_st*> Objects::Stream(CUstream stream) {
+  return Lookup(mutex_, streams_, stream, Code::kInvalidHandle, "stream");
+}
+Result<CUevent_st*> Objects::Event(CUevent event) {
+  return Lookup(mutex_, events_, event, Code::kInvalidHandle, "event");
+}
+Result<CUmod_st*> Objects::Module(CUmodule module) {
+  return Lookup(mutex_, modules_, module, Code::kInvalidHandle, "module");
+}
+Result<CUfunc_st*> Objects::Function(CUfunction function) {
+  return Lookup(mutex_, functions_, function, Code::kInvalidHandle, "function");
+}
+
+void Objects::AddContext(CUctx_st* ctx) {
+  std::lock_guard lock(mutex_);
+  contexts_.insert(ctx);
+}
+
+void Objects::RemoveContext(CUctx_st* ctx) {
+  std::lock_guard lock(mutex_);
+  contexts_.erase(ctx);
+  std::erase_if(allocations_, [ctx](const auto& entry) { return entry.second.ctx == ctx; });
+}
+
+void Objects::AddStream(CUstream_st* stream) {
+  std::lock_guard lock(mutex_);
+  streams_.insert(stream);
+}
+void Objects::RemoveStream(CUstream_st* stream) {
+  std::lock_guard lock(mutex_);
+  streams_.erase(stream);
+}
+void Objects::AddEvent(CUevent_st* event) {
+  std::lock_guard lock(mutex_);
+  events_.insert(event);
+}
+void Objects::RemoveEvent(CUevent_st* event) {
+  std::lock_guard lock(mutex_);
+  events_.erase(event);
+}
+void Objects::AddModule(CUmod_st* module) {
+  std::lock_guard lock(mutex_);
+  modules_.insert(module);
+  for (auto& function : module->functions) functions_.insert(function.get());
+}
+void Objects::RemoveModule(CUmod_st* module) {
+  std::lock_guard lock(mutex_);
+  modules_.erase(module);
+  for (auto& function : module->functions) functions_.erase(function.get());
+}
+
+void Objects::AddAllocation(CUdeviceptr base, size_t size, CUctx_st* ctx) {
+  std::lock_guard lock(mutex_);
+  allocations_[base] = Allocation{base, size, ctx};
+}
+
+bool Objects::RemoveAllocation(CUdeviceptr base) {
+  std::lock_guard lock(mutex_);
+  return allocations_.erase(base) > 0;
+}
+
+bool Objects::FindAllocation(CUdeviceptr ptr, size_t size, Allocation* out) {
+  std::lock_guard lock(mutex_);
+  auto it = allocations_.upper_bound(ptr);
+  if (it == allocations_.begin()) return false;
+  --it;
+  size_t offset = ptr - it->first;
+  if (offset >= it->second.size && !(offset == 0 && it->second.size == 0)) return false;
+  if (size > it->second.size - offset) return false;
+  if (out) *out = it->second;
+  return true;
+}
+
+void Objects::AddHost(void* ptr, size_t size, unsigned int flags, bool owned) {
+  std::lock_guard lock(mutex_);
+  host_[reinterpret_cast<uintptr_t>(ptr)] = Host{size, flags, owned};
+}
+
+bool Objects::RemoveHost(void* ptr, bool owned) {
+  std::lock_guard lock(mutex_);
+  auto it = host_.find(reinterpret_cast<uintptr_t>(ptr));
+  if (it == host_.end() || it->second.owned != owned) return false;
+  host_.erase(it);
+  return true;
+}
+
+bool Objects::FindHost(const void* ptr, void** base, size_t* size, unsigned int* flags) {
+  std::lock_guard lock(mutex_);
+  auto address = reinterpret_cast<uintptr_t>(ptr);
+  auto it = host_.upper_bound(address);
+  if (it == host_.begin()) return false;
+  --it;
+  if (address - it->first >= it->second.size) return false;
+  if (base) *base = reinterpret_cast<void*>(it->first);
+  if (size) *size = it->second.size;
+  if (flags) *flags = it->second.flags;
+  return true;
+}
+
+// ---- helpers ----
+
+Result<Session*> Connected() { return Session::Get(); }
+
+std::vector<CUctx_st*>& ContextStack() {
+  thread_local std::vector<CUctx_st*> stack;
+  return stack;
+}
+
+Result<CUctx_st*> CurrentContext() {
+  auto& stack = ContextStack();
+  if (stack.empty() || stack.back() == nullptr) {
+    return Status(Code::kInvalidContext, "no context is current on this thread");
+  }
+  return Objects::Get().Context(stack.back());
+}
+
+namespace {
+
+// The per-thread default stream of each context this thread used.
+std::unordered_map<CUctx_st*, uint64_t>& PerThreadStreams() {
+  thread_local std::unordered_map<CUctx_st*, uint64_t> streams;
+  return streams;
+}
+
+Result<uint64_t> PerThreadStream(CUctx_st* ctx) {
+  auto& streams = PerThreadStreams();
+  if (auto it = streams.find(ctx); it != streams.end()) return it->second;
+  VGPU_ASSIGN_OR_RETURN(Session * session, Connected());
+  uint64_t id = Objects::Get().MintId();
+  wire::Call call;
+  auto* op = call.mutable_stream_create();
+  op->set_ctx(ctx->id);
+  op->set_stream(id);
+  VGPU_RETURN_IF_ERROR(session->Post(std::move(call)));
+  streams[ctx] = id;
+  return id;
+}
+
+}  // namespace
+
+void ForgetPerThreadStream(CUctx_st* ctx) { PerThreadStreams().erase(ctx); }
+
+Result<StreamTarget> ResolveStream(CUstream stream, bool per_thread) {
+  if (stream == nullptr || stream == CU_STREAM_LEGACY || stream == CU_STREAM_PER_THREAD) {
+    VGPU_ASSIGN_OR_RETURN(CUctx_st * ctx, CurrentContext());
+    bool use_per_thread = stream == CU_STREAM_PER_THREAD || (stream == nullptr && per_thread);
+    if (!use_per_thread) return StreamTarget{ctx, 0};
+    VGPU_ASSIGN_OR_RETURN(uint64_t id, PerThreadStream(ctx));
+    return StreamTarget{ctx, id};
+  }
+  VGPU_ASSIGN_OR_RETURN(CUstream_st * found, Objects::Get().Stream(stream));
+  return StreamTarget{found->ctx, found->id};
+}
+
+Result<const wire::Device*> DeviceInfo(CUdevice device) {
+  VGPU_ASSIGN_OR_RETURN(Session * session, Connected());
+  const auto& devices = session->hello().devices();
+  if (device < 0 || device >= devices.size()) {
+    return Status(Code::kInvalidDevice, "device " + std::to_string(device) + " does not exist");
+  }
+  return &devices.Get(device);
+}
+
+}  // namespace vgpu::cu

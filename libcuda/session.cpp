@@ -1,0 +1,291 @@
+#include "libcuda/session.h"
+
+#include <grpcpp/grpcpp.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "common/log.h"
+#include "libcuda/config.h"
+#include "proto/protocol.h"
+#include "proto/vgpu.grpc.pb.h"
+
+namespace vgpu::cu {
+namespace {
+
+// Unflushed calls beyond this many bytes are sent without waiting for a
+// synchronizing call, so memory stays bounded.
+constexpr size_t kFlushBytes = 1 << 20;
+
+class GrpcSession final : public Session {
+ public:
+  GrpcSession(ClientConfig config, std::shared_ptr<grpc::Channel> channel, wire::HelloReply hello)
+      : config_(std::move(config)), channel_(std::move(channel)), stub_(wire::Vgpu::NewStub(channel_)),
+        hello_(std::move(hello)) {}
+
+  Status Start() {
+    context_.AddMetadata(wire::kProtocolMetadataKey, std::to_string(wire::kProtocolVersion));
+    if (!config_.token.empty()) context_.AddMetadata(wire::kTokenMetadataKey, config_.token);
+    stream_ = stub_->Session(&context_);
+    if (!stream_) return Status(Code::kNoDevice, "cannot open a session with vgpu-server at " + config_.server);
+    reader_ = std::thread([this] { ReadReplies(); });
+    return Status();
+  }
+
+  // At process exit: send what is queued, then close the stream, without
+  // waiting long for a server that no longer answers.
+  void Shutdown() {
+    {
+      std::lock_guard lock(mutex_);
+      shutting_down_ = true;
+    }
+    {
+      std::lock_guard write_lock(write_mutex_);
+      std::unique_lock lock(mutex_);
+      if (!dead_) {
+        FlushLocked(lock);
+        if (!dead_) stream_->WritesDone();
+      }
+    }
+    {
+      std::unique_lock lock(mutex_);
+      if (!changed_.wait_for(lock, std::chrono::seconds(2), [this] { return reader_done_; })) {
+        context_.TryCancel();
+      }
+    }
+    if (reader_.joinable()) reader_.join();
+  }
+
+  const wire::HelloReply& hello() const override { return hello_; }
+
+  Result<std::unique_ptr<wire::Reply>> Call(wire::Call call) override {
+    call.set_want_reply(true);
+    Waiter waiter;
+    uint64_t seq = 0;
+    {
+      std::lock_guard write_lock(write_mutex_);
+      std::unique_lock lock(mutex_);
+      if (dead_) return dead_status_;
+      seq = Enqueue(std::move(call));
+      waiters_[seq] = &waiter;
+      FlushLocked(lock);
+    }
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return waiter.done || dead_; });
+    if (!waiter.done) {
+      waiters_.erase(seq);  // nothing may deliver into this frame later
+      return dead_status_;
+    }
+    if (waiter.reply->result() != 0) {
+      return Status(static_cast<Code>(waiter.reply->result()), waiter.reply->message());
+    }
+    return std::move(waiter.reply);
+  }
+
+  Status Post(wire::Call call) override {
+    call.set_want_reply(false);
+    return Queue(std::move(call), nullptr);
+  }
+
+  Status PostLanding(wire::Call call, void* dst, size_t size, std::shared_ptr<CopyStatus> status) override {
+    call.set_want_reply(true);
+    Landing landing{static_cast<uint8_t*>(dst), size, std::move(status)};
+    return Queue(std::move(call), &landing);
+  }
+
+ private:
+  struct Waiter {
+    bool done = false;
+    std::unique_ptr<wire::Reply> reply;
+  };
+  struct Landing {
+    uint8_t* dst;
+    size_t size;
+    std::shared_ptr<CopyStatus> status;
+  };
+
+  Status Queue(wire::Call call, Landing* landing) {
+    std::unique_lock lock(mutex_);
+    if (dead_) return dead_status_;
+    uint64_t seq = Enqueue(std::move(call));
+    if (landing) landings_[seq] = std::move(*landing);
+    if (pending_bytes_ < kFlushBytes) return Status();
+    lock.unlock();
+    std::lock_guard write_lock(write_mutex_);
+    lock.lock();
+    FlushLocked(lock);
+    return dead_ ? dead_status_ : Status();
+  }
+
+  // mutex_ held.
+  uint64_t Enqueue(wire::Call call) {
+    uint64_t seq = ++next_seq_;
+    call.set_seq(seq);
+    pending_bytes_ += call.ByteSizeLong();
+    *pending_.add_calls() = std::move(call);
+    return seq;
+  }
+
+  // write_mutex_ and mutex_ held; releases mutex_ while writing, so replies
+  // keep flowing, and holds write_mutex_ so batches go out in order.
+  void FlushLocked(std::unique_lock<std::mutex>& lock) {
+    if (pending_.calls_size() == 0 || dead_) return;
+    wire::CallBatch batch;
+    batch.Swap(&pending_);
+    pending_bytes_ = 0;
+    lock.unlock();
+    bool written = stream_->Write(batch);
+    lock.lock();
+    if (!written) MarkDead("the stream to vgpu-server closed");
+  }
+
+  void ReadReplies() {
+    wire::ReplyBatch batch;
+    while (stream_->Read(&batch)) {
+      for (auto& reply : *batch.mutable_replies()) Deliver(reply);
+    }
+    grpc::Status status = stream_->Finish();
+    std::lock_guard lock(mutex_);
+    MarkDead(status.ok() ? "vgpu-server ended the session" : status.error_message());
+    reader_done_ = true;
+    changed_.notify_all();
+  }
+
+  void Deliver(wire::Reply& reply) {
+    std::unique_lock lock(mutex_);
+    if (auto it = landings_.find(reply.seq()); it != landings_.end()) {
+      Landing landing = std::move(it->second);
+      landings_.erase(it);
+      lock.unlock();
+      if (reply.result() != 0) {
+        std::lock_guard copy_lock(landing.status->mutex);
+        if (landing.status->status.ok()) {
+          landing.status->status = Status(static_cast<Code>(reply.result()), reply.message());
+        }
+      } else {
+        const std::string& data = reply.memcpy_dtoh().data();
+        std::memcpy(landing.dst, data.data(), std::min(data.size(), landing.size));
+      }
+      return;
+    }
+    if (auto it = waiters_.find(reply.seq()); it != waiters_.end()) {
+      it->second->reply = std::make_unique<wire::Reply>(std::move(reply));
+      it->second->done = true;
+      waiters_.erase(it);
+      changed_.notify_all();
+    }
+  }
+
+  // mutex_ held.
+  void MarkDead(const std::string& why) {
+    if (dead_) return;
+    dead_ = true;
+    dead_status_ = Status(Code::kDeviceUnavailable, "lost vgpu-server at " + config_.server + ": " + why);
+    if (shutting_down_) {
+      VGPU_LOG(Debug, "session", "session closed at exit");
+    } else {
+      VGPU_LOG(Error, "session", "%s", dead_status_.message().c_str());
+    }
+    for (auto& [seq, landing] : landings_) {
+      std::lock_guard copy_lock(landing.status->mutex);
+      if (landing.status->status.ok()) landing.status->status = dead_status_;
+    }
+    landings_.clear();
+    changed_.notify_all();
+  }
+
+  const ClientConfig config_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<wire::Vgpu::Stub> stub_;
+  const wire::HelloReply hello_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<wire::CallBatch, wire::ReplyBatch>> stream_;
+  std::thread reader_;
+
+  std::mutex write_mutex_;  // taken before mutex_; orders batches on the wire
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  wire::CallBatch pending_;
+  size_t pending_bytes_ = 0;
+  uint64_t next_seq_ = 0;
+  std::unordered_map<uint64_t, Waiter*> waiters_;
+  std::unordered_map<uint64_t, Landing> landings_;
+  bool dead_ = false;
+  bool reader_done_ = false;
+  bool shutting_down_ = false;
+  Status dead_status_;
+};
+
+std::mutex g_init_mutex;
+bool g_init_done = false;
+Status g_init_status;
+GrpcSession* g_session = nullptr;  // never deleted: it must outlive every caller
+std::atomic<Session*> g_ready{nullptr};  // lock-free fast path once connected
+
+void ShutdownAtExit() {
+  if (g_session) g_session->Shutdown();
+}
+
+Status Connect() {
+  ClientConfig config = LoadClientConfig();
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetMaxSendMessageSize(-1);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  auto channel = grpc::CreateCustomChannel(config.server, grpc::InsecureChannelCredentials(), args);
+  if (!channel) return Status(Code::kNoDevice, "cannot create a channel to " + config.server);
+
+  auto stub = wire::Vgpu::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(config.connect_timeout_ms));
+  wire::HelloRequest request;
+  request.set_protocol_version(wire::kProtocolVersion);
+  request.set_token(config.token);
+  request.set_client("libcuda pid=" + std::to_string(getpid()));
+  wire::HelloReply hello;
+  grpc::Status status = stub->Hello(&context, request, &hello);
+  if (!status.ok()) {
+    return Status(Code::kNoDevice, "no vgpu-server answered at " + config.server + " (from " + config.source +
+                                       "): " + status.error_message());
+  }
+  if (hello.devices_size() == 0) return Status(Code::kNoDevice, "vgpu-server at " + config.server + " has no GPU");
+  auto session = std::make_unique<GrpcSession>(config, channel, std::move(hello));
+  VGPU_RETURN_IF_ERROR(session->Start());
+  g_session = session.release();
+  g_ready.store(g_session, std::memory_order_release);
+  std::atexit(ShutdownAtExit);
+  VGPU_LOG(Info, "session", "connected to %s (%s backend)", config.server.c_str(),
+           g_session->hello().backend().c_str());
+  return Status();
+}
+
+}  // namespace
+
+Status Session::Init() {
+  std::lock_guard lock(g_init_mutex);
+  if (!g_init_done) {
+    g_init_status = Connect();
+    g_init_done = true;
+    if (!g_init_status.ok()) VGPU_LOG(Warn, "session", "%s", g_init_status.message().c_str());
+  }
+  return g_init_status;
+}
+
+Result<Session*> Session::Get() {
+  if (Session* ready = g_ready.load(std::memory_order_acquire)) return ready;
+  std::lock_guard lock(g_init_mutex);
+  if (!g_init_done) return Status(Code::kNotInitialized, "cuInit has not been called");
+  if (!g_init_status.ok()) return Status(Code::kNotInitialized, "cuInit failed: " + g_init_status.message());
+  return static_cast<Session*>(g_session);
+}
+
+}  // namespace vgpu::cu

@@ -1,0 +1,50 @@
+// The one session of this process with vgpu-server (design principle 1):
+// one channel, one bidirectional stream, opened by cuInit.
+//
+// Calls are queued in order and sent in batches. Post queues a call nobody
+// waits for (launches, async copies, event records...); Call queues one and
+// waits for its reply, sending everything queued before it. Replies come in
+// call order, so when a synchronizing call returns, every earlier async
+// device-to-host copy (PostLanding) has already landed in its buffer.
+//
+// Thread-safe. If the server goes away, every waiting and later call fails
+// promptly with CUDA_ERROR_DEVICE_UNAVAILABLE.
+#pragma once
+
+#include <memory>
+
+#include "common/status.h"
+#include "proto/vgpu.pb.h"
+
+namespace vgpu::cu {
+
+// Shared by the chunks of one device-to-host copy: the first error any of
+// its replies carried.
+struct CopyStatus {
+  std::mutex mutex;
+  Status status;
+};
+
+class Session {
+ public:
+  // Connects on the first call and remembers the outcome, as cuInit does:
+  // CUDA_ERROR_NO_DEVICE within the connect timeout when no server answers.
+  static Status Init();
+  // The session, or CUDA_ERROR_NOT_INITIALIZED before a successful Init.
+  static Result<Session*> Get();
+
+  virtual ~Session() = default;
+  virtual const wire::HelloReply& hello() const = 0;
+
+  // Sends `call` after everything queued and waits for its reply. A reply
+  // carrying an error becomes that Status.
+  virtual Result<std::unique_ptr<wire::Reply>> Call(wire::Call call) = 0;
+  // Queues `call`; nobody waits for it. Errors surface at the next
+  // synchronizing call (the server reports them).
+  virtual Status Post(wire::Call call) = 0;
+  // Queues a MemcpyDtoH whose data lands in [dst, dst+size) when its reply
+  // arrives; an error reply is recorded in `status`.
+  virtual Status PostLanding(wire::Call call, void* dst, size_t size, std::shared_ptr<CopyStatus> status) = 0;
+};
+
+}  // namespace vgpu::cu

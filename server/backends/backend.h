@@ -1,0 +1,152 @@
+// The interface between vgpu-server's sessions and a device implementation:
+// `cuda` (the host's real driver) or `emu` (the software GPU).
+//
+// Ownership: a Backend lives as long as the server. Each client session opens
+// one BackendSession; destroying it (client gone, crashed or killed) frees
+// every context, allocation, stream, event and module it created. A session
+// is driven by one executor thread at a time, plus its waiter thread, which
+// only ever runs the Wait functions the session handed it.
+//
+// Asynchrony: operations that take a `stream` are enqueued on it and may
+// return before they finish. Operations that must observe the device return
+// a Wait instead of blocking: the session runs it on its waiter thread, so
+// the executor keeps taking calls (design principle 3).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace vgpu::backend {
+
+// A backend's own handle for a stream, event or module. 0 is the context's
+// legacy default stream wherever a stream is expected.
+using Handle = uint64_t;
+using DevicePtr = uint64_t;
+
+// Blocks until an operation completes; returns its outcome (for instance an
+// illegal address hit by an earlier kernel). Runs on the waiter thread.
+using Wait = std::function<Status()>;
+
+inline Wait Done(Status status = Status()) {
+  return [status] { return status; };
+}
+
+struct DeviceInfo {
+  std::string name;
+  uint8_t uuid[16] = {};
+  uint64_t total_memory = 0;
+  uint32_t pci_domain = 0;
+  uint32_t pci_bus = 0;
+  uint32_t pci_device = 0;
+  // attributes[i] = value of CUdevice_attribute i; sized CU_DEVICE_ATTRIBUTE_MAX.
+  std::vector<int32_t> attributes;
+};
+
+struct ParamSlot {
+  uint32_t offset = 0;
+  uint32_t size = 0;
+};
+
+struct FunctionInfo {
+  std::string name;
+  std::vector<ParamSlot> params;
+  uint32_t param_bytes = 0;
+  // attributes[i] = value of CUfunction_attribute i; sized CU_FUNC_ATTRIBUTE_MAX.
+  std::vector<int32_t> attributes;
+};
+
+struct GlobalInfo {
+  std::string name;
+  DevicePtr dptr = 0;
+  uint64_t size = 0;
+};
+
+struct ModuleInfo {
+  std::vector<FunctionInfo> functions;
+  std::vector<GlobalInfo> globals;
+};
+
+struct LaunchConfig {
+  uint32_t grid[3] = {1, 1, 1};
+  uint32_t block[3] = {1, 1, 1};
+  uint32_t shared_mem_bytes = 0;
+  bool cooperative = false;
+};
+
+struct MemInfo {
+  uint64_t free = 0;
+  uint64_t total = 0;
+};
+
+// One CUDA context of one session. Destroying it frees what it created.
+class Context {
+ public:
+  virtual ~Context() = default;
+
+  // ---- memory ----
+  virtual Result<DevicePtr> MemAlloc(uint64_t bytesize) = 0;
+  virtual Status MemFree(DevicePtr dptr) = 0;
+  virtual Result<MemInfo> MemGetInfo() = 0;
+  // Takes the bytes: they may be staged until the copy runs.
+  virtual Status MemcpyHtoD(DevicePtr dst, std::string&& data, Handle stream) = 0;
+  // Fills *dst (resized to bytesize) by the time the returned Wait returns.
+  virtual Result<Wait> MemcpyDtoH(std::string* dst, DevicePtr src, uint64_t bytesize, Handle stream) = 0;
+  virtual Status MemcpyDtoD(DevicePtr dst, DevicePtr src, uint64_t bytesize, Handle stream) = 0;
+  // element_size is 1, 2 or 4; count is in elements.
+  virtual Status Memset(DevicePtr dst, uint32_t value, uint32_t element_size, uint64_t count, Handle stream) = 0;
+
+  // ---- stream ----
+  virtual Result<Handle> StreamCreate(uint32_t flags, int32_t priority) = 0;
+  virtual Status StreamDestroy(Handle stream) = 0;
+  virtual Result<Wait> StreamSynchronize(Handle stream) = 0;
+  // OK when idle, Code::kNotReady while work is pending.
+  virtual Status StreamQuery(Handle stream) = 0;
+  virtual Status StreamWaitEvent(Handle stream, Handle event, uint32_t flags) = 0;
+
+  // ---- event ----
+  virtual Result<Handle> EventCreate(uint32_t flags) = 0;
+  virtual Status EventDestroy(Handle event) = 0;
+  virtual Status EventRecord(Handle event, Handle stream) = 0;
+  virtual Result<Wait> EventSynchronize(Handle event) = 0;
+  virtual Status EventQuery(Handle event) = 0;
+  virtual Result<float> EventElapsedTime(Handle start, Handle end) = 0;
+
+  // ---- context ----
+  virtual Result<Wait> Synchronize() = 0;
+
+  // ---- module / function ----
+  // `image` is untrusted: a fatbin container, cubin or PTX text.
+  virtual Result<Handle> ModuleLoad(std::span<const uint8_t> image, ModuleInfo* info) = 0;
+  virtual Status ModuleUnload(Handle module) = 0;
+  // Address and size of a module-scope variable (`__device__`/`__constant__`).
+  // Used for names ModuleLoad did not list in ModuleInfo::globals.
+  virtual Result<GlobalInfo> ModuleGetGlobal(Handle module, const std::string& name) = 0;
+  // `params` is packed with the layout ModuleLoad reported for `function`.
+  virtual Status Launch(Handle module, uint32_t function, const LaunchConfig& config,
+                        std::span<const uint8_t> params, Handle stream) = 0;
+  virtual Status FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) = 0;
+};
+
+// Everything one client owns. Destroying it frees all of it.
+class BackendSession {
+ public:
+  virtual ~BackendSession() = default;
+  virtual Result<std::unique_ptr<Context>> CreateContext(int device, uint32_t flags) = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual int32_t driver_version() const = 0;
+  virtual const std::vector<DeviceInfo>& devices() const = 0;
+  virtual Result<std::unique_ptr<BackendSession>> OpenSession() = 0;
+};
+
+}  // namespace vgpu::backend

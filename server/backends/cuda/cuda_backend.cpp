@@ -1,0 +1,69 @@
+#include "server/backends/cuda/cuda_backend.h"
+
+#include "common/log.h"
+#include "server/backends/cuda/context.h"
+#include "server/backends/cuda/driver.h"
+#include "server/backends/cuda/inventory.h"
+
+namespace vgpu::backend::cuda {
+namespace {
+
+// Everything one client owns lives in its contexts, which the session layer
+// holds; a session only knows how to make them.
+class CudaSession final : public BackendSession {
+ public:
+  CudaSession(std::shared_ptr<const Driver> driver, std::vector<CUdevice> devices)
+      : driver_(std::move(driver)), devices_(std::move(devices)) {}
+
+  Result<std::unique_ptr<Context>> CreateContext(int device, uint32_t flags) override {
+    if (device < 0 || static_cast<size_t>(device) >= devices_.size()) {
+      return Status(Code::kInvalidDevice, "cuCtxCreate: no device " + std::to_string(device));
+    }
+    return CudaContext::Create(driver_, devices_[device], device, flags);
+  }
+
+ private:
+  std::shared_ptr<const Driver> driver_;
+  std::vector<CUdevice> devices_;
+};
+
+class CudaBackend final : public Backend {
+ public:
+  CudaBackend(std::shared_ptr<const Driver> driver, Inventory inventory)
+      : driver_(std::move(driver)), inventory_(std::move(inventory)) {}
+
+  std::string name() const override { return "cuda"; }
+  int32_t driver_version() const override { return driver_->version; }
+  const std::vector<DeviceInfo>& devices() const override { return inventory_.devices; }
+  Result<std::unique_ptr<BackendSession>> OpenSession() override {
+    return std::unique_ptr<BackendSession>(new CudaSession(driver_, inventory_.handles));
+  }
+
+ private:
+  std::shared_ptr<const Driver> driver_;
+  Inventory inventory_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Backend>> CreateCudaBackend(const std::string& library) {
+  VGPU_ASSIGN_OR_RETURN(std::shared_ptr<const Driver> driver, LoadDriver(library));
+  Result<Inventory> inventory = ReadInventory(*driver);
+  if (!inventory.ok()) {
+    const Status& s = inventory.status();
+    if (s.code() == Code::kNoDevice) return s;
+    return Status(Code::kNoDevice, "cuda backend: reading the devices failed: " + s.message());
+  }
+  for (size_t i = 0; i < inventory->devices.size(); ++i) {
+    const DeviceInfo& dev = inventory->devices[i];
+    VGPU_LOG(Info, "cuda", "device %zu: %s, %llu MiB, sm_%d%d, PCI %04x:%02x:%02x", i, dev.name.c_str(),
+             static_cast<unsigned long long>(dev.total_memory >> 20),
+             dev.attributes[CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR],
+             dev.attributes[CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR], dev.pci_domain, dev.pci_bus, dev.pci_device);
+  }
+  return std::unique_ptr<Backend>(new CudaBackend(std::move(driver), std::move(*inventory)));
+}
+
+Result<std::unique_ptr<Backend>> CreateCudaBackend() { return CreateCudaBackend("libcuda.so.1"); }
+
+}  // namespace vgpu::backend::cuda

@@ -1,0 +1,19 @@
+// Picks the backend vgpu-server runs on: "cuda", "emu", or "auto" (cuda when
+// a driver and a GPU are found, else emu).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "server/backends/backend.h"
+
+namespace vgpu::backend {
+
+struct BackendOptions {
+  std::string kind = "auto";
+  uint64_t emu_memory_bytes = 16ull << 30;
+};
+
+Result<std::unique_ptr<Backend>> CreateBackend(const BackendOptions& options);
+
+}  // namespace vgpu::backend

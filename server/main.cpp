@@ -1,0 +1,95 @@
+// vgpu-server: serves CUDA calls from vgpu's client libraries on a real GPU
+// (backend cuda) or on the software GPU (backend emu).
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "common/log.h"
+#include "proto/protocol.h"
+#include "server/backends/factory.h"
+#include "server/image_cache.h"
+#include "server/service.h"
+
+namespace {
+
+// Waits for SIGTERM or SIGINT on a dedicated thread, then shuts down cleanly.
+sigset_t BlockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block before gRPC starts its threads, so they inherit the mask.
+  sigset_t shutdown_signals = BlockShutdownSignals();
+
+  CLI::App app{"vgpu-server: runs CUDA calls from vgpu clients on this machine's GPU"};
+  std::string listen = "127.0.0.1:50051";
+  std::string log_level = "info";
+  std::string cache_dir;
+  double emu_memory_gib = 16;
+  vgpu::backend::BackendOptions options;
+  app.add_option("--listen", listen, "address:port to listen on")->capture_default_str();
+  app.add_option("--backend", options.kind, "cuda, emu, or auto (cuda when a GPU is found)")
+      ->check(CLI::IsMember({"cuda", "emu", "auto"}))
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "error, warn, info, debug or trace")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug", "trace", "off"}))
+      ->capture_default_str();
+  app.add_option("--cache-dir", cache_dir, "keep module images here across restarts");
+  app.add_option("--emu-memory-gib", emu_memory_gib, "device memory of the software GPU")
+      ->check(CLI::Range(0.001, 1024.0))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  vgpu::log::SetComponent("server");
+  vgpu::log::Configure(log_level.c_str());
+  options.emu_memory_bytes = static_cast<uint64_t>(emu_memory_gib * (1ull << 30));
+
+  auto backend = vgpu::backend::CreateBackend(options);
+  if (!backend.ok()) {
+    std::fprintf(stderr, "vgpu-server: %s\n", backend.status().message().c_str());
+    return 1;
+  }
+  vgpu::server::ImageCache images(cache_dir, 4ull << 30);
+  vgpu::server::Service service(**backend, images);
+
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &bound_port);
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(vgpu::wire::kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(vgpu::wire::kMaxMessageBytes);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || bound_port == 0) {
+    std::fprintf(stderr, "vgpu-server: cannot listen on %s\n", listen.c_str());
+    return 1;
+  }
+  const auto& devices = (*backend)->devices();
+  VGPU_LOG(Info, "main", "listening on %s, backend %s, %zu device(s)%s%s", listen.c_str(),
+           (*backend)->name().c_str(), devices.size(), devices.empty() ? "" : ": ",
+           devices.empty() ? "" : devices[0].name.c_str());
+
+  std::thread shutdown_thread([&] {
+    int signal_number = 0;
+    sigwait(&shutdown_signals, &signal_number);
+    VGPU_LOG(Info, "main", "signal %d: shutting down", signal_number);
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  });
+  server->Wait();
+  shutdown_thread.join();
+  VGPU_LOG(Info, "main", "stopped");
+  return 0;
+}

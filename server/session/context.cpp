@@ -1,0 +1,30 @@
+// Session handlers: contexts.
+#include "server/session/session.h"
+
+namespace vgpu::server {
+
+Status Session::CtxCreate(const wire::CtxCreate& op) {
+  int device_count = static_cast<int>(backend_.devices().size());
+  if (op.device() < 0 || op.device() >= device_count) {
+    return Status(Code::kInvalidDevice, "device " + std::to_string(op.device()) + " does not exist");
+  }
+  ContextState state;
+  state.device = op.device();
+  VGPU_ASSIGN_OR_RETURN(state.ctx, backend_session_->CreateContext(op.device(), op.flags()));
+  return contexts_.Insert(op.ctx(), std::move(state));
+}
+
+Status Session::CtxDestroy(const wire::CtxDestroy& op) {
+  VGPU_RETURN_IF_ERROR(contexts_.Erase(op.ctx()));
+  allocations_.RemoveContext(op.ctx());
+  return Status();
+}
+
+Status Session::CtxSynchronize(const wire::CtxSynchronize& op, Outcome& out) {
+  VGPU_ASSIGN_OR_RETURN(ContextState * state, Context(op.ctx(), out));
+  out.synchronizing = true;
+  VGPU_ASSIGN_OR_RETURN(out.wait, state->ctx->Synchronize());
+  return Status();
+}
+
+}  // namespace vgpu::server

@@ -1,0 +1,124 @@
+#include "server/session/session.h"
+
+#include "common/log.h"
+
+namespace vgpu::server {
+namespace {
+
+bool IsSticky(Code code) { return code == Code::kIllegalAddress || code == Code::kLaunchFailed; }
+
+}  // namespace
+
+void StickyError::Set(const Status& status) {
+  std::lock_guard lock(mutex_);
+  if (status_.ok()) status_ = status;
+}
+
+Status StickyError::Get() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+Session::Session(backend::Backend& backend, ImageCache& images, uint64_t id)
+    : backend_(backend), images_(images), id_(id) {}
+
+Session::~Session() {
+  // Contexts go first: each one frees what was created in it.
+  contexts_.clear();
+  backend_session_.reset();
+}
+
+Status Session::Open() {
+  VGPU_ASSIGN_OR_RETURN(backend_session_, backend_.OpenSession());
+  return Status();
+}
+
+Outcome Session::Execute(wire::Call& call) {
+  Outcome out;
+  out.reply = std::make_unique<wire::Reply>();
+  out.reply->set_seq(call.seq());
+  out.want_reply = call.want_reply();
+  Status status = Dispatch(call, out);
+  if (!status.ok()) {
+    out.reply->set_result(status.raw_code());
+    out.reply->set_message(status.message());
+    out.wait = nullptr;
+    VGPU_LOG(Debug, "session", "session=%llu seq=%llu op=%d: %s", static_cast<unsigned long long>(id_),
+             static_cast<unsigned long long>(call.seq()), static_cast<int>(call.op_case()),
+             status.ToString().c_str());
+  }
+  return out;
+}
+
+bool Session::Finish(Outcome& out) {
+  Status status(static_cast<Code>(out.reply->result()), out.reply->message());
+  if (status.ok() && out.wait) status = out.wait();
+  if (!status.ok() && out.sticky && IsSticky(status.code())) out.sticky->Set(status);
+  if (!out.want_reply) {
+    if (!status.ok() && pending_.ok()) pending_ = status;
+    return false;
+  }
+  if (status.ok() && out.synchronizing && !pending_.ok()) {
+    status = pending_;
+    pending_ = Status();
+  }
+  if (!status.ok()) {
+    out.reply->set_result(status.raw_code());
+    out.reply->set_message(status.message());
+    out.reply->clear_payload();
+  }
+  return true;
+}
+
+Result<Session::ContextState*> Session::Context(uint64_t ctx, Outcome& out) {
+  VGPU_ASSIGN_OR_RETURN(ContextState * state, contexts_.Find(ctx));
+  VGPU_RETURN_IF_ERROR(state->sticky->Get());
+  out.sticky = state->sticky;
+  return state;
+}
+
+Result<backend::Handle> Session::Stream(ContextState& state, uint64_t stream) {
+  if (stream == 0) return backend::Handle{0};
+  VGPU_ASSIGN_OR_RETURN(backend::Handle * handle, state.streams.Find(stream));
+  return *handle;
+}
+
+Status Session::Dispatch(wire::Call& call, Outcome& out) {
+  using C = wire::Call;
+  switch (call.op_case()) {
+    // context
+    case C::kCtxCreate: return CtxCreate(call.ctx_create());
+    case C::kCtxDestroy: return CtxDestroy(call.ctx_destroy());
+    case C::kCtxSynchronize: return CtxSynchronize(call.ctx_synchronize(), out);
+    // memory
+    case C::kMemAlloc: return MemAlloc(call.mem_alloc(), out);
+    case C::kMemFree: return MemFree(call.mem_free(), out);
+    case C::kMemGetInfo: return MemGetInfo(call.mem_get_info(), out);
+    case C::kMemcpyHtod: return MemcpyHtoD(*call.mutable_memcpy_htod(), out);
+    case C::kMemcpyDtoh: return MemcpyDtoH(call.memcpy_dtoh(), out);
+    case C::kMemcpyDtod: return MemcpyDtoD(call.memcpy_dtod(), out);
+    case C::kMemset: return Memset(call.memset(), out);
+    // stream
+    case C::kStreamCreate: return StreamCreate(call.stream_create(), out);
+    case C::kStreamDestroy: return StreamDestroy(call.stream_destroy(), out);
+    case C::kStreamSynchronize: return StreamSynchronize(call.stream_synchronize(), out);
+    case C::kStreamQuery: return StreamQuery(call.stream_query(), out);
+    case C::kStreamWaitEvent: return StreamWaitEvent(call.stream_wait_event(), out);
+    // event
+    case C::kEventCreate: return EventCreate(call.event_create(), out);
+    case C::kEventRecord: return EventRecord(call.event_record(), out);
+    case C::kEventSynchronize: return EventSynchronize(call.event_synchronize(), out);
+    case C::kEventQuery: return EventQuery(call.event_query(), out);
+    case C::kEventElapsedTime: return EventElapsedTime(call.event_elapsed_time(), out);
+    case C::kEventDestroy: return EventDestroy(call.event_destroy(), out);
+    // module and function
+    case C::kModuleLoad: return ModuleLoad(call.module_load(), out);
+    case C::kModuleUnload: return ModuleUnload(call.module_unload(), out);
+    case C::kLaunchKernel: return LaunchKernel(call.launch_kernel(), out);
+    case C::kFuncSetAttribute: return FuncSetAttribute(call.func_set_attribute(), out);
+    case C::OP_NOT_SET: break;
+  }
+  return NotSupported("call " + std::to_string(call.seq()) + " names no operation this server knows");
+}
+
+}  // namespace vgpu::server

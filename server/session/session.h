@@ -1,0 +1,116 @@
+// One client's session: its handle tables, its allocations and its backend
+// session. Calls execute in order on the executor thread (Execute); replies
+// are finished in the same order on the writer thread (Finish), which is
+// where waits on the device happen, so the executor never blocks on the GPU.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "proto/vgpu.pb.h"
+#include "server/backends/backend.h"
+#include "server/image_cache.h"
+#include "server/session/allocation_table.h"
+#include "server/session/handle_table.h"
+
+namespace vgpu::server {
+
+// A context's sticky error: after an illegal address or a failed launch the
+// context is unusable, as on hardware. Shared with the writer thread.
+class StickyError {
+ public:
+  void Set(const Status& status);
+  Status Get() const;
+
+ private:
+  mutable std::mutex mutex_;
+  Status status_;
+};
+
+// What executing one call produced, finished later by the writer thread.
+struct Outcome {
+  std::unique_ptr<wire::Reply> reply;  // always set; sent when want_reply
+  backend::Wait wait;                  // runs before the reply is sent
+  bool want_reply = false;
+  bool synchronizing = false;          // reports an earlier asynchronous error
+  std::shared_ptr<StickyError> sticky; // the call's context, if any
+};
+
+class Session {
+ public:
+  Session(backend::Backend& backend, ImageCache& images, uint64_t id);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  Status Open();
+  uint64_t id() const { return id_; }
+
+  // Executor thread: runs one call; never blocks on the device.
+  // Takes the call's bulk bytes (host-to-device data) instead of copying them.
+  Outcome Execute(wire::Call& call);
+  // Writer thread, in call order: waits, applies deferred and sticky errors,
+  // and returns true when outcome.reply must be sent.
+  bool Finish(Outcome& outcome);
+
+ private:
+  struct ModuleState {
+    backend::Handle handle = 0;
+    std::vector<uint32_t> param_bytes;  // per function
+  };
+  struct ContextState {
+    int device = 0;
+    std::unique_ptr<backend::Context> ctx;
+    std::shared_ptr<StickyError> sticky = std::make_shared<StickyError>();
+    HandleTable<backend::Handle> streams{"stream"};
+    HandleTable<backend::Handle> events{"event"};
+    HandleTable<ModuleState> modules{"module"};
+  };
+
+  Status Dispatch(wire::Call& call, Outcome& out);
+  Result<ContextState*> Context(uint64_t ctx, Outcome& out);
+  Result<backend::Handle> Stream(ContextState& state, uint64_t stream);
+
+  // context
+  Status CtxCreate(const wire::CtxCreate& op);
+  Status CtxDestroy(const wire::CtxDestroy& op);
+  Status CtxSynchronize(const wire::CtxSynchronize& op, Outcome& out);
+  // memory
+  Status MemAlloc(const wire::MemAlloc& op, Outcome& out);
+  Status MemFree(const wire::MemFree& op, Outcome& out);
+  Status MemGetInfo(const wire::MemGetInfo& op, Outcome& out);
+  Status MemcpyHtoD(wire::MemcpyHtoD& op, Outcome& out);
+  Status MemcpyDtoH(const wire::MemcpyDtoH& op, Outcome& out);
+  Status MemcpyDtoD(const wire::MemcpyDtoD& op, Outcome& out);
+  Status Memset(const wire::Memset& op, Outcome& out);
+  // stream
+  Status StreamCreate(const wire::StreamCreate& op, Outcome& out);
+  Status StreamDestroy(const wire::StreamDestroy& op, Outcome& out);
+  Status StreamSynchronize(const wire::StreamSynchronize& op, Outcome& out);
+  Status StreamQuery(const wire::StreamQuery& op, Outcome& out);
+  Status StreamWaitEvent(const wire::StreamWaitEvent& op, Outcome& out);
+  // event
+  Status EventCreate(const wire::EventCreate& op, Outcome& out);
+  Status EventRecord(const wire::EventRecord& op, Outcome& out);
+  Status EventSynchronize(const wire::EventSynchronize& op, Outcome& out);
+  Status EventQuery(const wire::EventQuery& op, Outcome& out);
+  Status EventElapsedTime(const wire::EventElapsedTime& op, Outcome& out);
+  Status EventDestroy(const wire::EventDestroy& op, Outcome& out);
+  // module and function
+  Status ModuleLoad(const wire::ModuleLoad& op, Outcome& out);
+  Status ModuleUnload(const wire::ModuleUnload& op, Outcome& out);
+  Status LaunchKernel(const wire::LaunchKernel& op, Outcome& out);
+  Status FuncSetAttribute(const wire::FuncSetAttribute& op, Outcome& out);
+
+  backend::Backend& backend_;
+  ImageCache& images_;
+  const uint64_t id_;
+  std::unique_ptr<backend::BackendSession> backend_session_;
+  HandleTable<ContextState> contexts_{"context"};
+  AllocationTable allocations_;
+  Status pending_;  // writer thread only: first asynchronous error not yet reported
+};
+
+}  // namespace vgpu::server

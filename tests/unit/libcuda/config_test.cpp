@@ -1,0 +1,66 @@
+#include "libcuda/config.h"
+
+#include <catch2/catch.hpp>
+#include <map>
+
+namespace vgpu::cu {
+namespace {
+
+std::map<std::string, std::string> g_env;
+std::map<std::string, std::string> g_files;
+
+const char* FakeGetenv(const char* name) {
+  auto it = g_env.find(name);
+  return it == g_env.end() ? nullptr : it->second.c_str();
+}
+
+std::string FakeReadFile(const std::string& path) {
+  auto it = g_files.find(path);
+  return it == g_files.end() ? std::string() : it->second;
+}
+
+TEST_CASE("config text parses key = value lines", "[config]") {
+  auto parsed = ParseConfigText("# vgpu\nserver = gpu-host:50051  # the GPU box\n\ntoken=abc\n");
+  REQUIRE(parsed.ok());
+  CHECK(parsed->at("server") == "gpu-host:50051");
+  CHECK(parsed->at("token") == "abc");
+  CHECK_FALSE(ParseConfigText("server gpu-host").ok());
+  CHECK_FALSE(ParseConfigText(" = value").ok());
+}
+
+TEST_CASE("environment beats the file, which beats the default", "[config]") {
+  g_env.clear();
+  g_files.clear();
+  ClientConfig config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK(config.server == "127.0.0.1:50051");
+  CHECK(config.connect_timeout_ms == 2000);
+
+  g_files["/etc/vgpu/client.conf"] = "server = 10.1.2.3:6000\nconnect_timeout_ms = 500\n";
+  config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK(config.server == "10.1.2.3:6000");
+  CHECK(config.connect_timeout_ms == 500);
+  CHECK(config.source == "/etc/vgpu/client.conf");
+
+  g_env["VGPU_SERVER"] = "gpu:7000";
+  g_env["VGPU_CONNECT_TIMEOUT_MS"] = "250";
+  config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK(config.server == "gpu:7000");
+  CHECK(config.connect_timeout_ms == 250);
+
+  g_env.clear();
+  g_env["VGPU_CONFIG"] = "/tmp/other.conf";
+  g_files["/tmp/other.conf"] = "server = other:1\n";
+  CHECK(LoadClientConfig(FakeGetenv, FakeReadFile).server == "other:1");
+}
+
+TEST_CASE("a broken config file is ignored, not fatal", "[config]") {
+  g_env.clear();
+  g_files.clear();
+  g_files["/etc/vgpu/client.conf"] = "this is not a config\n";
+  CHECK(LoadClientConfig(FakeGetenv, FakeReadFile).server == "127.0.0.1:50051");
+  g_env["VGPU_CONNECT_TIMEOUT_MS"] = "soon";
+  CHECK(LoadClientConfig(FakeGetenv, FakeReadFile).connect_timeout_ms == 2000);
+}
+
+}  // namespace
+}  // namespace vgpu::cu
