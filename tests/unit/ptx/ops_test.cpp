@@ -443,3 +443,29 @@ TEST_CASE("extern and recursive functions are NOT_SUPPORTED", "[ptx][ops]") {
 
 }  // namespace
 }  // namespace vgpu::ptx
+
+namespace vgpu::ptx {
+namespace {
+
+TEST_CASE("narrowing integer cvt extends to the register width", "[ptx][ops]") {
+  Run r = RunKernel(R"(
+  cvt.s8.s32 %r1, 0x1F0;
+  cvt.u8.s32 %r2, 0x1F0;
+  cvt.s16.u32 %r3, 0x18000;
+  cvt.sat.s8.s32 %r4, 1000;
+  cvt.sat.u8.s32 %r5, -5;
+  cvt.s32.s8 %r6, 0xFE;
+  st.global.v4.u32 [%rd1], {%r1, %r2, %r3, %r4};
+  st.global.v2.u32 [%rd1+16], {%r5, %r6};
+)");
+  REQUIRE(r.status.ok());
+  CHECK(r.out[0] == 0xFFFFFFF0u);
+  CHECK(r.out[1] == 0xF0u);
+  CHECK(r.out[2] == 0xFFFF8000u);
+  CHECK(r.out[3] == 127u);
+  CHECK(r.out[4] == 0u);
+  CHECK(r.out[5] == 0xFFFFFFFEu);
+}
+
+}  // namespace
+}  // namespace vgpu::ptx

@@ -169,8 +169,6 @@ inline uint64_t ZeroExtend(uint64_t v, Type t) {
   }
 }
 
-std::atomic<uint64_t> g_timer_base{0};
-
 struct Frame {
   uint32_t ret_pc;
   uint32_t call;
@@ -721,7 +719,10 @@ Status BlockRunner::Convert(const Instr& in, uint64_t* R, uint32_t exec) {
     uint64_t v = a[l];
     if (!src_float && !dst_float) {
       if (!sat) {
-        d[l] = IsSigned(st) ? static_cast<uint64_t>(SignExtend(v, st)) : ZeroExtend(v, st);
+        // Extend from the source type, then narrow to the destination and extend again,
+        // as a destination register wider than the type sees it.
+        uint64_t x = IsSigned(st) ? static_cast<uint64_t>(SignExtend(v, st)) : ZeroExtend(v, st);
+        d[l] = IsSigned(dt) ? static_cast<uint64_t>(SignExtend(x, dt)) : ZeroExtend(x, dt);
         return;
       }
       // Saturate the source value into the destination range.
