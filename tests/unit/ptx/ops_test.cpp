@@ -469,3 +469,27 @@ TEST_CASE("narrowing integer cvt extends to the register width", "[ptx][ops]") {
 
 }  // namespace
 }  // namespace vgpu::ptx
+
+namespace vgpu::ptx {
+namespace {
+
+TEST_CASE("huge register files and frames are out of resources, not a crash", "[ptx][ops]") {
+  auto m = Module::Parse(R"(
+.version 9.0
+.target sm_75
+.address_size 64
+.visible .entry k()
+{
+  .reg .b64 %rd<1000000>;
+  .local .align 8 .b8 big[1000000];
+  mov.u64 %rd999999, 1;
+  ret;
+}
+)");
+  REQUIRE(m.ok());
+  testing::TestMemory mem;
+  CHECK(Launch(**m, "k", Config(1, 1024), {}, mem, {}).code() == Code::kLaunchOutOfResources);
+}
+
+}  // namespace
+}  // namespace vgpu::ptx
