@@ -947,18 +947,44 @@ Status BlockRunner::AtomicHalf(const Instr& in, uint64_t* R, uint32_t exec, Warp
   return st;
 }
 
-inline uint64_t LoadValue(const uint8_t* p, Type t) {
-  switch (t) {
-    case Type::kS8: return static_cast<uint64_t>(int64_t{static_cast<int8_t>(*p)});
-    case Type::kU8: case Type::kB8: case Type::kPred: return *p;
-    case Type::kS16: { int16_t v; std::memcpy(&v, p, 2); return static_cast<uint64_t>(int64_t{v}); }
-    case Type::kU16: case Type::kB16: case Type::kF16: case Type::kBF16: { uint16_t v; std::memcpy(&v, p, 2); return v; }
-    case Type::kS32: { int32_t v; std::memcpy(&v, p, 4); return static_cast<uint64_t>(int64_t{v}); }
-    case Type::kU32: case Type::kB32: case Type::kF32: case Type::kF16x2: case Type::kBF16x2: { uint32_t v; std::memcpy(&v, p, 4); return v; }
-    default: { uint64_t v; std::memcpy(&v, p, 8); return v; }
+// Global memory is shared with blocks on other threads, as on a GPU where plain loads and
+// stores may race with atomics: aligned accesses are relaxed atomics (plain moves on x86).
+template <typename U>
+inline U RelaxedLoad(const uint8_t* p) {
+  if (reinterpret_cast<uintptr_t>(p) % sizeof(U) == 0) return __atomic_load_n(reinterpret_cast<const U*>(p), __ATOMIC_RELAXED);
+  U v;
+  std::memcpy(&v, p, sizeof(U));
+  return v;
+}
+template <typename U>
+inline void RelaxedStore(uint8_t* p, U v) {
+  if (reinterpret_cast<uintptr_t>(p) % sizeof(U) == 0) {
+    __atomic_store_n(reinterpret_cast<U*>(p), v, __ATOMIC_RELAXED);
+  } else {
+    std::memcpy(p, &v, sizeof(U));
   }
 }
-inline void StoreValue(uint8_t* p, Type t, uint64_t v) { std::memcpy(p, &v, TypeBytes(t)); }
+
+inline uint64_t LoadValue(const uint8_t* p, Type t) {
+  switch (t) {
+    case Type::kS8: return static_cast<uint64_t>(int64_t{static_cast<int8_t>(RelaxedLoad<uint8_t>(p))});
+    case Type::kU8: case Type::kB8: case Type::kPred: return RelaxedLoad<uint8_t>(p);
+    case Type::kS16: return static_cast<uint64_t>(int64_t{static_cast<int16_t>(RelaxedLoad<uint16_t>(p))});
+    case Type::kU16: case Type::kB16: case Type::kF16: case Type::kBF16: return RelaxedLoad<uint16_t>(p);
+    case Type::kS32: return static_cast<uint64_t>(int64_t{static_cast<int32_t>(RelaxedLoad<uint32_t>(p))});
+    case Type::kU32: case Type::kB32: case Type::kF32: case Type::kF16x2: case Type::kBF16x2:
+      return RelaxedLoad<uint32_t>(p);
+    default: return RelaxedLoad<uint64_t>(p);
+  }
+}
+inline void StoreValue(uint8_t* p, Type t, uint64_t v) {
+  switch (TypeBytes(t)) {
+    case 1: RelaxedStore<uint8_t>(p, static_cast<uint8_t>(v)); break;
+    case 2: RelaxedStore<uint16_t>(p, static_cast<uint16_t>(v)); break;
+    case 4: RelaxedStore<uint32_t>(p, static_cast<uint32_t>(v)); break;
+    default: RelaxedStore<uint64_t>(p, v); break;
+  }
+}
 
 Status BlockRunner::RunWarp(Warp& w) {
   const Instr* code = code_;
