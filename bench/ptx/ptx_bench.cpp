@@ -87,7 +87,8 @@ int main(int argc, char** argv) {
   std::string dir = argc > 1 ? argv[1] : VGPU_FIXTURE_DIR;
   auto mm = Module::Parse(Read(dir + "/ptx/matmul.ptx"));
   auto rm = Module::Parse(Read(dir + "/ptx/reduce_shared.ptx"));
-  if (!mm.ok() || !rm.ok()) {
+  auto vm = Module::Parse(Read(dir + "/ptx/vector_add.ptx"));
+  if (!mm.ok() || !rm.ok() || !vm.ok()) {
     std::fprintf(stderr, "cannot load fixtures from %s\n", dir.c_str());
     return 1;
   }
@@ -124,6 +125,18 @@ int main(int argc, char** argv) {
     Put(p, k, 2, n);
     LaunchConfig cfg{{blocks, 1, 1}, {threads, 1, 1}, 0};
     rc |= Bench("reduceShared 4M floats", **rm, "reduceShared", cfg, p, mem, 3);
+  }
+  {
+    // Many small blocks: per-block setup cost dominates.
+    const int n = 1 << 22;
+    const Kernel& k = *(*vm)->FindKernel("vectorAdd");
+    std::vector<uint8_t> p(k.param_bytes);
+    Put(p, k, 0, mem.Alloc(n * 4));
+    Put(p, k, 1, mem.Alloc(n * 4));
+    Put(p, k, 2, mem.Alloc(n * 4));
+    Put(p, k, 3, n);
+    LaunchConfig cfg{{uint32_t(n / 256), 1, 1}, {256, 1, 1}, 0};
+    rc |= Bench("vectorAdd 4M floats", **vm, "vectorAdd", cfg, p, mem, 3);
   }
   return rc;
 }

@@ -15,4 +15,11 @@ for src in "${here}"/*.cu; do
   # A fatbin holding only compute_75 PTX, as cuModuleLoadData receives from a real application.
   "${nvcc}" -fatbin -gencode arch=compute_75,code=compute_75 "${src}" -o "${out}/${name}.fatbin"
 done
+# Debug builds (-G): unoptimised code with calls, locals and debug sections, for a few kernels.
+for name in reduce_shared reduce_shuffle matmul struct_param divergence; do
+  # Drop .debug_info and shorten .file paths: they hold this checkout's absolute paths.
+  "${nvcc}" -arch=compute_75 -ptx -G "${here}/${name}.cu" -o - |
+    awk '/^\t\.section\t\.debug_info/ { skip = 1; next } skip && /^\t}/ { skip = 0; next } !skip' |
+    sed -E 's#^(\s*\.file\s+[0-9]+ ")[^"]*/([^"/]+")#\1\2#' > "${out}/${name}.G.ptx"
+done
 echo "regenerated $(ls "${out}" | wc -l) files in ${out}"

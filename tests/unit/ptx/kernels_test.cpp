@@ -23,7 +23,7 @@ using testing::PlaceGlobals;
 using testing::TestMemory;
 
 // Both the compute_75 and compute_90 PTX of each kernel must behave the same.
-const char* kSuffixes[] = {".ptx", ".sm90.ptx"};
+const char* kSuffixes[] = {".ptx", ".sm90.ptx", ".G.ptx"};
 
 TEST_CASE("shared-memory tree reduction", "[ptx][kernels]") {
   for (const char* sfx : kSuffixes) {

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "server/backends/emu/ptx/math.h"
+#include "server/backends/emu/ptx/rounding.h"
 
 namespace vgpu::ptx {
 namespace {
@@ -77,10 +78,12 @@ TEST_CASE("integral rounding, flush and saturate", "[ptx][math]") {
 }
 
 TEST_CASE("directed rounding of arithmetic", "[ptx][math]") {
-  volatile float a = 1.0f, b = std::ldexp(1.0f, -30);
-  CHECK(WithRounding(kRz, [&] { return a + b; }) == 1.0f);
-  CHECK(WithRounding(kRp, [&] { return a + b; }) == std::nextafter(1.0f, 2.0f));
-  CHECK(WithRounding(kRn, [&] { return a + b; }) == 1.0f);
+  float a = 1.0f, b = std::ldexp(1.0f, -30);
+  CHECK(RoundedF32(RoundedOp::kAdd, a, b, 0, kRz) == 1.0f);
+  CHECK(RoundedF32(RoundedOp::kAdd, a, b, 0, kRp) == std::nextafter(1.0f, 2.0f));
+  CHECK(RoundedF32(RoundedOp::kSub, -a, b, 0, kRm) == -std::nextafter(1.0f, 2.0f));
+  CHECK(RoundedF64(RoundedOp::kDiv, 1.0, 3.0, 0, kRp) > RoundedF64(RoundedOp::kDiv, 1.0, 3.0, 0, kRm));
+  CHECK(RoundedF32(RoundedOp::kSqrt, 2.0f, 0, 0, kRz) < RoundedF32(RoundedOp::kSqrt, 2.0f, 0, 0, kRp));
 }
 
 }  // namespace

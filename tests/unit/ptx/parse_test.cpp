@@ -15,7 +15,7 @@ using testing::ReadFixture;
 TEST_CASE("every fixture parses", "[ptx][parse]") {
   for (const char* name : {"vector_add", "grid_stride", "reduce_shared", "reduce_shuffle", "histogram", "matmul",
                            "transpose", "scan", "struct_param", "const_table", "local_array", "out_of_bounds",
-                           "math_ops"}) {
+                           "math_ops", "transcendental", "divergence"}) {
     for (const char* suffix : {".ptx", ".sm90.ptx"}) {
       INFO(name << suffix);
       auto m = Module::Parse(ReadFixture(std::string(name) + suffix));
@@ -131,6 +131,30 @@ TEST_CASE("parse errors name the line", "[ptx][parse]") {
   CHECK(!garbage.ok());
   auto unterminated = Module::Parse(".version 9.0\n.visible .entry k() {\n ret;\n");
   CHECK(!unterminated.ok());
+}
+
+}  // namespace
+}  // namespace vgpu::ptx
+
+namespace vgpu::ptx {
+namespace {
+
+TEST_CASE("pointer parameter attributes do not change the layout", "[ptx][parse]") {
+  auto m = Module::Parse(R"(
+.version 9.0
+.target sm_75
+.address_size 64
+.visible .entry k(.param .u32 a, .param .u64 .ptr .global .align 16 p, .param .u8 c)
+{
+  ret;
+}
+)");
+  REQUIRE(m.ok());
+  const Kernel& k = (*m)->kernels()[0];
+  CHECK(k.params[1].offset == 8);
+  CHECK(k.params[1].align == 8);
+  CHECK(k.params[2].offset == 16);
+  CHECK(k.param_bytes == 17);
 }
 
 }  // namespace

@@ -97,6 +97,7 @@ struct ModuleCtx {
   std::unordered_map<std::string_view, uint32_t> globals;  // name -> Module::globals() index
   std::unordered_map<std::string_view, uint32_t> shared;   // module-scope shared symbols
   std::unordered_map<std::string_view, uint32_t> funcs;
+  std::unordered_map<std::string, uint32_t> text_index;
 };
 
 Status LineError(uint32_t line, const std::string& msg) {
@@ -161,6 +162,7 @@ class FunctionDecoder {
     Instr ret;
     ret.op = Op::kRet;
     ret.func = static_cast<uint16_t>(fi_);
+    ret.text = Text("ret");
     m_.data->code.push_back(ret);
     for (auto [pc, label] : fixups_) {
       auto it = labels_.find(label);
@@ -391,13 +393,13 @@ class FunctionDecoder {
         if (*mem != Mem::kKernelParam && *mem != Mem::kFuncParam && *mem != Mem::kGeneric)
           return LineError(line_, "parameter used outside .param");
         *mem = Mem::kKernelParam;
-        *imm += b->index;
+        *imm = static_cast<int64_t>(static_cast<uint64_t>(*imm) + b->index);
         return Status::Ok();
       case Binding::Kind::kFuncParam:
         if (*mem != Mem::kKernelParam && *mem != Mem::kFuncParam)
           return LineError(line_, "parameter used outside .param");
         *mem = Mem::kFuncParam;
-        *imm += b->index;
+        *imm = static_cast<int64_t>(static_cast<uint64_t>(*imm) + b->index);
         return Status::Ok();
       case Binding::Kind::kGlobal:
         *base = Const(ConstSlot::Kind::kGlobal, b->index, 0);
@@ -424,13 +426,22 @@ class FunctionDecoder {
     return in;
   }
 
+  uint32_t Text(std::string_view s) {
+    auto it = m_.text_index.find(std::string(s));
+    if (it != m_.text_index.end()) return it->second;
+    uint32_t idx = static_cast<uint32_t>(m_.data->texts.size());
+    m_.data->texts.emplace_back(s);
+    m_.text_index.emplace(std::string(s), idx);
+    return idx;
+  }
+
   void Unsupported(std::string_view opcode, std::string_view why) {
     Instr in = Base();
     in.op = Op::kUnsupported;
-    in.imm = static_cast<int64_t>(m_.data->texts.size());
     std::string text(opcode);
     if (!why.empty()) text += " (" + std::string(why) + ")";
-    m_.data->texts.push_back(std::move(text));
+    in.text = Text(text);
+    in.imm = in.text;
     m_.data->code.push_back(in);
   }
 
@@ -455,6 +466,7 @@ class FunctionDecoder {
     }
     Mods mods(a.opcode);
     size_t before = m_.data->code.size();
+    uint32_t text = Text(a.opcode);
     Result<bool> r = DecodeOp(a, mods);
     if (!r.ok()) {
       if (r.status().code() != Code::kNotSupported) return r.status();
@@ -467,12 +479,15 @@ class FunctionDecoder {
       m_.data->code.resize(before);
       Unsupported(a.opcode, left.empty() ? "" : "modifier " + std::string(left));
     }
+    for (size_t i = before; i < m_.data->code.size(); ++i)
+      if (m_.data->code[i].op != Op::kUnsupported) m_.data->code[i].text = text;
     return Status::Ok();
   }
 
   Status NeedOps(const AstInstr& a, size_t lo, size_t hi) {
+    // An operand count we do not expect is most likely a form we do not implement.
     if (a.ops.size() < lo || a.ops.size() > hi)
-      return LineError(line_, std::string(a.opcode) + ": wrong number of operands");
+      return Status(Code::kNotSupported, std::to_string(a.ops.size()) + " operands");
     return Status::Ok();
   }
 
@@ -553,7 +568,7 @@ class FunctionDecoder {
         if (mods.Take(".NaN")) return false;
         if (mods.Take(".xorsign.abs")) return false;
       }
-      if (t == Type::kNone) return LineError(line_, "missing type");
+      if (t == Type::kNone) return false;
       ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
       ASSIGN_OR_RETURN(in.a, Src(a.ops[1], t));
       if (ar.srcs > 1) ASSIGN_OR_RETURN(in.b, Src(a.ops[2], t));
@@ -629,6 +644,31 @@ class FunctionDecoder {
       in.op = Op::kPrmt;
       for (std::string_view m : {".f4e", ".b4e", ".rc8", ".ecl", ".ecr", ".rc16"})
         if (mods.Take(m)) return false;
+      ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
+      ASSIGN_OR_RETURN(in.a, Src(a.ops[1], t));
+      ASSIGN_OR_RETURN(in.b, Src(a.ops[2], t));
+      ASSIGN_OR_RETURN(in.c, Src(a.ops[3], t));
+      push(in);
+      return true;
+    }
+    if (op == "shf") {
+      VGPU_RETURN_IF_ERROR(NeedOps(a, 4, 4));
+      in.op = Op::kShf;
+      if (mods.Take(".r")) in.mod |= 1;
+      else if (!mods.Take(".l")) return false;
+      if (mods.Take(".clamp")) in.mod |= 2;
+      else if (!mods.Take(".wrap")) return false;
+      ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
+      ASSIGN_OR_RETURN(in.a, Src(a.ops[1], Type::kB32));
+      ASSIGN_OR_RETURN(in.b, Src(a.ops[2], Type::kB32));
+      ASSIGN_OR_RETURN(in.c, Src(a.ops[3], Type::kU32));
+      push(in);
+      return true;
+    }
+    if (op == "lop3") {
+      if (a.ops.size() != 5 || a.ops[4].kind != AstOperand::Kind::kInt || !a.ops[0].pair.empty()) return false;
+      in.op = Op::kLop3;
+      in.imm = a.ops[4].value & 0xFF;
       ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
       ASSIGN_OR_RETURN(in.a, Src(a.ops[1], t));
       ASSIGN_OR_RETURN(in.b, Src(a.ops[2], t));
@@ -751,7 +791,7 @@ class FunctionDecoder {
       VGPU_RETURN_IF_ERROR(NeedOps(a, 2, 2));
       bool to = mods.Take(".to");
       Mem mem = MemSpace(mods);
-      if (mem == Mem::kGeneric || mem == Mem::kKernelParam) return false;
+      if (mem == Mem::kGeneric || (mem == Mem::kKernelParam && (to || !fn_.is_entry))) return false;
       in.op = to ? Op::kCvtaFromGeneric : Op::kCvtaToGeneric;
       in.mod2 = static_cast<uint8_t>(mem);
       ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
@@ -760,7 +800,9 @@ class FunctionDecoder {
       return true;
     }
     if (op == "ld" || op == "ldu" || op == "st") {
-      VGPU_RETURN_IF_ERROR(NeedOps(a, 2, 2));
+      // A trailing cache-policy operand (.L2::cache_hint) only steers caches.
+      bool hint = mods.Take(".L2::cache_hint");
+      VGPU_RETURN_IF_ERROR(NeedOps(a, 2, hint ? 3 : 2));
       bool st = op == "st";
       in.op = st ? Op::kSt : Op::kLd;
       Mem mem = MemSpace(mods);
@@ -806,7 +848,8 @@ class FunctionDecoder {
         }
       if (!found) return false;
       if (mods.Take(".v2") || mods.Take(".v4")) return false;
-      if (t == Type::kNone || t == Type::kB128 || t == Type::kF16x2 || t == Type::kBF16x2) return false;
+      if (t == Type::kNone || t == Type::kB128 || TypeBytes(t) == 1) return false;
+      if ((t == Type::kF16x2 || t == Type::kBF16x2) && in.mod != static_cast<uint8_t>(AtomOp::kAdd)) return false;
       bool cas = in.mod == static_cast<uint8_t>(AtomOp::kCas);
       size_t n = (red ? 2 : 3) + (cas ? 1 : 0);
       VGPU_RETURN_IF_ERROR(NeedOps(a, n, n));
@@ -973,6 +1016,24 @@ class FunctionDecoder {
       push(in);
       return true;
     }
+    if (op == "createpolicy") {  // cache policies do not change results
+      VGPU_RETURN_IF_ERROR(NeedOps(a, 2, 4));
+      for (std::string_view m : {".fractional", ".range", ".global", ".L2::evict_last", ".L2::evict_normal",
+                                 ".L2::evict_first", ".L2::evict_unchanged"})
+        mods.Take(m);
+      in.op = Op::kMov;
+      ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
+      in.a = Const(ConstSlot::Kind::kLiteral, 0, 0);
+      push(in);
+      return true;
+    }
+    if (op == "discard" || op == "applypriority") {
+      in.op = Op::kNop;
+      mods.Take(".global");
+      mods.Take(".L2");
+      push(in);
+      return true;
+    }
     if (op == "membar" || op == "fence" || op == "nanosleep" || op == "pmevent" || op == "prefetch" ||
         op == "prefetchu") {
       for (std::string_view m : {".gl", ".sys", ".cta", ".sc", ".acq_rel", ".gpu", ".L1", ".L2", ".global", ".local"})
@@ -1021,7 +1082,7 @@ Result<std::shared_ptr<const Module>> ModuleBuilder::Build(std::string_view ptx)
   ModuleData& data = *mod.data_;
   mod.ptx_version_ = ast.version;
   mod.target_sm_ = ast.target_sm;
-  ModuleCtx ctx{&mod, &data, {}, {}, {}};
+  ModuleCtx ctx{&mod, &data, {}, {}, {}, {}};
 
   for (const AstVar& v : ast.vars) {
     if (v.space == ".shared") {

@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "server/backends/emu/ptx/math.h"
+#include "server/backends/emu/ptx/rounding.h"
 
 namespace vgpu::ptx {
 namespace {
@@ -64,7 +65,7 @@ inline uint64_t Bits(T v) {
     case Type::kU16: case Type::kB16: { using T = uint16_t; __VA_ARGS__; } break; \
     case Type::kU32: case Type::kB32: { using T = uint32_t; __VA_ARGS__; } break; \
     case Type::kU64: case Type::kB64: { using T = uint64_t; __VA_ARGS__; } break; \
-    default: return Unsupported(in, "type");                                     \
+    default: return Unsupported(in, std::string(TypeName(in.type)) + " operands");                                     \
   }
 
 template <typename T>
@@ -78,7 +79,8 @@ inline T MulHi(T a, T b) {
 
 template <typename T>
 inline T AbsInt(T x) {
-  if constexpr (std::is_signed_v<T>) return static_cast<T>(x < 0 ? T(0) - x : x);
+  using U = std::make_unsigned_t<T>;
+  if constexpr (std::is_signed_v<T>) return x < 0 ? static_cast<T>(U(0) - static_cast<U>(x)) : x;
   return x;
 }
 
@@ -146,7 +148,7 @@ inline double FloatValue(uint64_t v, Type t) {
     case Type::kF64: return BitsDouble(v);
     case Type::kF16: return F16ToF32(static_cast<uint16_t>(v));
     case Type::kBF16: return BF16ToF32(static_cast<uint16_t>(v));
-    default: return 0;
+    default: return 0;  // decode only pairs float types with FloatValue
   }
 }
 
@@ -166,8 +168,6 @@ inline uint64_t ZeroExtend(uint64_t v, Type t) {
     default: return v;
   }
 }
-
-std::atomic<uint64_t> g_timer_base{0};
 
 struct Frame {
   uint32_t ret_pc;
@@ -206,7 +206,8 @@ class BlockRunner {
     if (err_.ok()) err_ = std::move(s);
     return err_;
   }
-  Status Unsupported(const Instr& in, const char* why);
+  // `what` names the instruction for ops decoded normally (e.g. "cvt with .f16x2 source").
+  Status Unsupported(const Instr& in, const std::string& what);
   Status Illegal(const Instr& in, uint64_t addr, uint32_t size, const char* what);
   uint8_t* Global(uint64_t addr, uint32_t size) {
     TranslateEntry& e = cache_[(addr >> 8) & 1023];
@@ -214,7 +215,8 @@ class BlockRunner {
     return GlobalSlow(addr, size);
   }
   uint8_t* GlobalSlow(uint64_t addr, uint32_t size);
-  uint8_t* Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t size, int lane, const Warp& w);
+  uint8_t* Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t size, int lane, const Warp& w,
+                   bool write = false);
   void Diverge(Warp& w) {
     if (!w.converged) return;
     uint32_t cand = w.live & ~w.blocked;
@@ -244,6 +246,7 @@ class BlockRunner {
   Status Call(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc);
   Status Ret(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc);
   Status Atomic(const Instr& in, uint64_t* R, uint32_t exec, Warp& w);
+  Status AtomicHalf(const Instr& in, uint64_t* R, uint32_t exec, Warp& w);
   Status Convert(const Instr& in, uint64_t* R, uint32_t exec);
   Status FloatArith(const Instr& in, uint64_t* R, uint32_t exec);
   Status ReleaseBarriers(bool* released);
@@ -289,10 +292,11 @@ uint8_t* BlockRunner::GlobalSlow(uint64_t addr, uint32_t size) {
   return mem->Translate(addr, size);
 }
 
-Status BlockRunner::Unsupported(const Instr& in, const char* why) {
-  std::string text = in.op == Op::kUnsupported ? ls_->data->texts[in.imm] : "opcode " + std::to_string(int(in.op));
-  VGPU_LOG(Error, "ptx", "unsupported instruction '%s' (%s) at PTX line %u in kernel %s", text.c_str(), why,
-           in.line, ls_->kernel_name.c_str());
+Status BlockRunner::Unsupported(const Instr& in, const std::string& what) {
+  std::string text = ls_->data->texts[in.text];
+  if (!what.empty()) text += " (" + what + ")";
+  VGPU_LOG(Error, "ptx", "unsupported instruction '%s' at PTX line %u in kernel %s", text.c_str(), in.line,
+           ls_->kernel_name.c_str());
   return Fail(NotSupported("ptx: unsupported instruction '" + text + "' at line " + std::to_string(in.line)));
 }
 
@@ -304,7 +308,8 @@ Status BlockRunner::Illegal(const Instr& in, uint64_t addr, uint32_t size, const
   return Fail(IllegalAddress(buf));
 }
 
-uint8_t* BlockRunner::Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t size, int lane, const Warp& w) {
+uint8_t* BlockRunner::Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t size, int lane, const Warp& w,
+                              bool write) {
   switch (mem) {
     case Mem::kGeneric:
       if (addr >= kLocalWindow) {
@@ -313,10 +318,13 @@ uint8_t* BlockRunner::Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t 
       } else if (addr >= kSharedWindow) {
         mem = Mem::kShared;
         addr -= kSharedWindow;
+      } else if (addr >= kParamWindow) {
+        mem = Mem::kKernelParam;
+        addr -= kParamWindow;
       } else {
         mem = Mem::kGlobal;
       }
-      return Resolve(in, mem, addr, size, lane, w);
+      return Resolve(in, mem, addr, size, lane, w, write);
     case Mem::kGlobal:
     case Mem::kConst:
       if (uint8_t* p = Global(addr, size)) return p;
@@ -332,6 +340,10 @@ uint8_t* BlockRunner::Resolve(const Instr& in, Mem mem, uint64_t addr, uint32_t 
       (void)Illegal(in, addr, size, "local");
       return nullptr;
     case Mem::kKernelParam:
+      if (write) {
+        (void)Illegal(in, addr, size, "write to kernel parameters");
+        return nullptr;
+      }
       if (addr <= ls_->params.size() && size <= ls_->params.size() - addr)
         return const_cast<uint8_t*>(ls_->params.data()) + addr;
       (void)Illegal(in, addr, size, "param");
@@ -498,7 +510,7 @@ Status BlockRunner::ReleaseBarriers(bool* released) {
 Status BlockRunner::Call(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc) {
   const CallInfo& ci = ls_->data->calls[in.imm];
   const Function& callee = ls_->data->funcs[ci.callee];
-  if (!callee.has_body) return Unsupported(in, "call to a function without a body");
+  if (!callee.has_body) return Unsupported(in, "call to " + callee.name + ", which has no body in this module");
   const KernelLayout& lay = *ls_->layout;
   uint32_t caller_base = lay.param_base[in.func], callee_base = lay.param_base[ci.callee];
   bool overflow = false;
@@ -582,6 +594,19 @@ Status BlockRunner::FloatArith(const Instr& in, uint64_t* R, uint32_t exec) {
       default: return x;
     }
   };
+  // .rz/.rm/.rp on the correctly rounded operations; approximate ones ignore the mode.
+  bool directed = rnd == kRz || rnd == kRm || rnd == kRp;
+  RoundedOp rop = RoundedOp::kAdd;
+  switch (op) {
+    case Op::kAdd: rop = RoundedOp::kAdd; break;
+    case Op::kSub: rop = RoundedOp::kSub; break;
+    case Op::kMulLo: rop = RoundedOp::kMul; break;
+    case Op::kFma: rop = RoundedOp::kFma; break;
+    case Op::kDiv: rop = RoundedOp::kDiv; break;
+    case Op::kSqrt: rop = RoundedOp::kSqrt; break;
+    case Op::kRcp: rop = RoundedOp::kRcp; break;
+    default: directed = false; break;
+  }
   switch (in.type) {
     case Type::kF32: {
       if (!ftz && !sat && (rnd == kRnd || rnd == kRn)) {
@@ -603,7 +628,7 @@ Status BlockRunner::FloatArith(const Instr& in, uint64_t* R, uint32_t exec) {
           y = FlushF32(y);
           z = FlushF32(z);
         }
-        float r = WithRounding(rnd, [&] { return compute(x, y, z); });
+        float r = directed ? RoundedF32(rop, x, y, z, rnd) : compute(x, y, z);
         if (ftz) r = FlushF32(r);
         if (sat) r = Saturate(r);
         d[l] = FloatBits(r);
@@ -613,7 +638,7 @@ Status BlockRunner::FloatArith(const Instr& in, uint64_t* R, uint32_t exec) {
     case Type::kF64:
       ForLanes(exec, [&](int l) {
         double x = BitsDouble(a[l]), y = BitsDouble(b[l]), z = BitsDouble(c[l]);
-        double r = WithRounding(rnd, [&] { return compute(x, y, z); });
+        double r = directed ? RoundedF64(rop, x, y, z, rnd) : compute(x, y, z);
         if (sat) r = Saturate(r);
         d[l] = DoubleBits(r);
       });
@@ -694,7 +719,10 @@ Status BlockRunner::Convert(const Instr& in, uint64_t* R, uint32_t exec) {
     uint64_t v = a[l];
     if (!src_float && !dst_float) {
       if (!sat) {
-        d[l] = IsSigned(st) ? static_cast<uint64_t>(SignExtend(v, st)) : ZeroExtend(v, st);
+        // Extend from the source type, then narrow to the destination and extend again,
+        // as a destination register wider than the type sees it.
+        uint64_t x = IsSigned(st) ? static_cast<uint64_t>(SignExtend(v, st)) : ZeroExtend(v, st);
+        d[l] = IsSigned(dt) ? static_cast<uint64_t>(SignExtend(x, dt)) : ZeroExtend(x, dt);
         return;
       }
       // Saturate the source value into the destination range.
@@ -761,7 +789,12 @@ template <typename T>
 T AtomicApply(AtomOp op, T old, T b, T c, bool* store) {
   *store = true;
   switch (op) {
-    case AtomOp::kAdd: return old + b;
+    case AtomOp::kAdd:
+      if constexpr (std::is_integral_v<T>) {
+        using U = std::make_unsigned_t<T>;
+        return static_cast<T>(static_cast<U>(old) + static_cast<U>(b));
+      }
+      return old + b;
     case AtomOp::kMin: return std::min(old, b);
     case AtomOp::kMax: return std::max(old, b);
     case AtomOp::kExch: return b;
@@ -808,6 +841,7 @@ Status BlockRunner::Atomic(const Instr& in, uint64_t* R, uint32_t exec, Warp& w)
   const Mem mem = static_cast<Mem>(in.mod2);
   const AtomOp op = static_cast<AtomOp>(in.mod);
   const uint32_t size = TypeBytes(in.type);
+  if (size == 2 || in.type == Type::kF16x2 || in.type == Type::kBF16x2) return AtomicHalf(in, R, exec, w);
   if (size != 4 && size != 8) return Unsupported(in, "atomic size");
   if (IsFloat(in.type) && op != AtomOp::kAdd && op != AtomOp::kExch && op != AtomOp::kMin && op != AtomOp::kMax)
     return Unsupported(in, "float atomic");
@@ -819,7 +853,7 @@ Status BlockRunner::Atomic(const Instr& in, uint64_t* R, uint32_t exec, Warp& w)
   ForLanes(exec, [&](int l) {
     if (!st.ok()) return;
     uint64_t addr = (a ? a[l] : 0) + static_cast<uint64_t>(in.imm);
-    uint8_t* p = Resolve(in, mem, addr, size, l, w);
+    uint8_t* p = Resolve(in, mem, addr, size, l, w, /*write=*/true);
     if (!p) {
       st = err_;
       return;
@@ -849,18 +883,108 @@ Status BlockRunner::Atomic(const Instr& in, uint64_t* R, uint32_t exec, Warp& w)
   return st;
 }
 
-inline uint64_t LoadValue(const uint8_t* p, Type t) {
-  switch (t) {
-    case Type::kS8: return static_cast<uint64_t>(int64_t{static_cast<int8_t>(*p)});
-    case Type::kU8: case Type::kB8: case Type::kPred: return *p;
-    case Type::kS16: { int16_t v; std::memcpy(&v, p, 2); return static_cast<uint64_t>(int64_t{v}); }
-    case Type::kU16: case Type::kB16: case Type::kF16: case Type::kBF16: { uint16_t v; std::memcpy(&v, p, 2); return v; }
-    case Type::kS32: { int32_t v; std::memcpy(&v, p, 4); return static_cast<uint64_t>(int64_t{v}); }
-    case Type::kU32: case Type::kB32: case Type::kF32: case Type::kF16x2: case Type::kBF16x2: { uint32_t v; std::memcpy(&v, p, 4); return v; }
-    default: { uint64_t v; std::memcpy(&v, p, 8); return v; }
+// 16-bit atomics (and packed f16x2/bf16x2 add): a compare-and-swap loop on the aligned
+// 32-bit word that holds the value.
+Status BlockRunner::AtomicHalf(const Instr& in, uint64_t* R, uint32_t exec, Warp& w) {
+  const Mem mem = static_cast<Mem>(in.mod2);
+  const AtomOp op = static_cast<AtomOp>(in.mod);
+  const bool packed = in.type == Type::kF16x2 || in.type == Type::kBF16x2;
+  const bool bf = in.type == Type::kBF16 || in.type == Type::kBF16x2;
+  const bool is_float = IsFloat(in.type);
+  if (is_float && op != AtomOp::kAdd && op != AtomOp::kMin && op != AtomOp::kMax && op != AtomOp::kExch)
+    return Unsupported(in, "16-bit float atomic");
+  const uint64_t* a = in.a != kNoReg ? R + size_t{in.a} * 32 : nullptr;
+  const uint64_t* b = R + size_t{in.b} * 32;
+  const uint64_t* c = in.c != kNoReg ? R + size_t{in.c} * 32 : b;
+  uint64_t* d = in.d != kNoReg ? R + size_t{in.d} * 32 : nullptr;
+  auto apply16 = [&](uint16_t old, uint16_t bv, uint16_t cv, bool* store) -> uint16_t {
+    *store = true;
+    if (is_float) {
+      double x = HalfToDouble(old, bf), y = HalfToDouble(bv, bf);
+      switch (op) {
+        case AtomOp::kAdd: return DoubleToHalf(x + y, bf, kRn);
+        case AtomOp::kMin: return std::isnan(y) || x <= y ? old : bv;
+        case AtomOp::kMax: return std::isnan(y) || x >= y ? old : bv;
+        default: return bv;
+      }
+    }
+    return AtomicApply<uint16_t>(op, old, bv, cv, store);
+  };
+  Status st;
+  ForLanes(exec, [&](int l) {
+    if (!st.ok()) return;
+    uint64_t addr = (a ? a[l] : 0) + static_cast<uint64_t>(in.imm);
+    uint32_t size = packed ? 4 : 2;
+    if (addr % size != 0) {
+      st = Illegal(in, addr, size, "misaligned atomic");
+      return;
+    }
+    uint8_t* p = Resolve(in, mem, addr & ~uint64_t{3}, 4, l, w, /*write=*/true);
+    if (!p) {
+      st = err_;
+      return;
+    }
+    std::atomic_ref<uint32_t> ref(*reinterpret_cast<uint32_t*>(p));
+    int shift = packed ? 0 : int(addr & 2) * 8;
+    uint32_t old = ref.load(std::memory_order_relaxed);
+    while (true) {
+      uint32_t nv = old;
+      bool store = true;
+      if (packed) {
+        nv = 0;
+        for (int h = 0; h < 2; ++h) {
+          bool s;
+          nv |= uint32_t{apply16(uint16_t(old >> (16 * h)), uint16_t(b[l] >> (16 * h)), 0, &s)} << (16 * h);
+        }
+      } else {
+        uint16_t r = apply16(uint16_t(old >> shift), uint16_t(b[l]), uint16_t(c[l]), &store);
+        nv = (old & ~(0xFFFFu << shift)) | (uint32_t{r} << shift);
+      }
+      if (!store || ref.compare_exchange_weak(old, nv)) break;
+    }
+    if (d) d[l] = packed ? old : (old >> shift) & 0xFFFF;
+  });
+  return st;
+}
+
+// Global memory is shared with blocks on other threads, as on a GPU where plain loads and
+// stores may race with atomics: aligned accesses are relaxed atomics (plain moves on x86).
+template <typename U>
+inline U RelaxedLoad(const uint8_t* p) {
+  if (reinterpret_cast<uintptr_t>(p) % sizeof(U) == 0) return __atomic_load_n(reinterpret_cast<const U*>(p), __ATOMIC_RELAXED);
+  U v;
+  std::memcpy(&v, p, sizeof(U));
+  return v;
+}
+template <typename U>
+inline void RelaxedStore(uint8_t* p, U v) {
+  if (reinterpret_cast<uintptr_t>(p) % sizeof(U) == 0) {
+    __atomic_store_n(reinterpret_cast<U*>(p), v, __ATOMIC_RELAXED);
+  } else {
+    std::memcpy(p, &v, sizeof(U));
   }
 }
-inline void StoreValue(uint8_t* p, Type t, uint64_t v) { std::memcpy(p, &v, TypeBytes(t)); }
+
+inline uint64_t LoadValue(const uint8_t* p, Type t) {
+  switch (t) {
+    case Type::kS8: return static_cast<uint64_t>(int64_t{static_cast<int8_t>(RelaxedLoad<uint8_t>(p))});
+    case Type::kU8: case Type::kB8: case Type::kPred: return RelaxedLoad<uint8_t>(p);
+    case Type::kS16: return static_cast<uint64_t>(int64_t{static_cast<int16_t>(RelaxedLoad<uint16_t>(p))});
+    case Type::kU16: case Type::kB16: case Type::kF16: case Type::kBF16: return RelaxedLoad<uint16_t>(p);
+    case Type::kS32: return static_cast<uint64_t>(int64_t{static_cast<int32_t>(RelaxedLoad<uint32_t>(p))});
+    case Type::kU32: case Type::kB32: case Type::kF32: case Type::kF16x2: case Type::kBF16x2:
+      return RelaxedLoad<uint32_t>(p);
+    default: return RelaxedLoad<uint64_t>(p);
+  }
+}
+inline void StoreValue(uint8_t* p, Type t, uint64_t v) {
+  switch (TypeBytes(t)) {
+    case 1: RelaxedStore<uint8_t>(p, static_cast<uint8_t>(v)); break;
+    case 2: RelaxedStore<uint16_t>(p, static_cast<uint16_t>(v)); break;
+    case 4: RelaxedStore<uint32_t>(p, static_cast<uint32_t>(v)); break;
+    default: RelaxedStore<uint64_t>(p, v); break;
+  }
+}
 
 Status BlockRunner::RunWarp(Warp& w) {
   const Instr* code = code_;
@@ -916,7 +1040,7 @@ Status BlockRunner::RunWarp(Warp& w) {
       case Op::kNop:
         break;
       case Op::kUnsupported:
-        if (exec) result = Unsupported(in, "not implemented");
+        if (exec) result = Unsupported(in, "");
         break;
       case Op::kMov:
         ForLanes(exec, [&](int l) { d[l] = a[l]; });
@@ -1019,7 +1143,7 @@ Status BlockRunner::RunWarp(Warp& w) {
           ForLanes(exec, [&](int l) { d[l] = a[l] * b[l] + c[l]; });
         } else {
           VGPU_INT_CASES(in.type, ForLanes(exec, [&](int l) {
-            d[l] = Bits(static_cast<T>(MulHi<T>(As<T>(a[l]), As<T>(b[l])) + As<T>(c[l])));
+            d[l] = Bits(MulHi<T>(As<T>(a[l]), As<T>(b[l]))) + c[l];  // wraps; readers truncate
           }));
         }
         break;
@@ -1044,8 +1168,8 @@ Status BlockRunner::RunWarp(Warp& w) {
       }
       case Op::kSad:
         VGPU_INT_CASES(in.type, ForLanes(exec, [&](int l) {
-          T x = As<T>(a[l]), y = As<T>(b[l]);
-          d[l] = Bits(static_cast<T>((x < y ? y - x : x - y) + As<T>(c[l])));
+          Wide<T> x = As<T>(a[l]), y = As<T>(b[l]);
+          d[l] = static_cast<uint64_t>(x < y ? y - x : x - y) + c[l];
         }));
         break;
       case Op::kDiv:
@@ -1263,7 +1387,24 @@ Status BlockRunner::RunWarp(Warp& w) {
           }
         };
         if (t == Type::kF16x2 || t == Type::kBF16x2) {
-          result = Unsupported(in, "packed compare");
+          if (in.op != Op::kSetp) {
+            result = Unsupported(in, "packed set");
+            break;
+          }
+          bool bf = t == Type::kBF16x2;
+          ForLanes(exec, [&](int l) {
+            bool r[2];
+            for (int h = 0; h < 2; ++h) {
+              r[h] = CompareFloat(HalfToDouble(uint16_t(a[l] >> (16 * h)), bf),
+                                  HalfToDouble(uint16_t(b[l] >> (16 * h)), bf), cmp);
+              if (bop != BoolOp::kNone) {
+                bool cv = (c[l] & 1) ^ negc;
+                r[h] = bop == BoolOp::kAnd ? r[h] && cv : bop == BoolOp::kOr ? r[h] || cv : r[h] != cv;
+              }
+            }
+            d[l] = r[0];
+            if (d2) d2[l] = r[1];
+          });
           break;
         }
         if (f) {
@@ -1292,7 +1433,10 @@ Status BlockRunner::RunWarp(Warp& w) {
       case Op::kCvtaToGeneric:
       case Op::kCvtaFromGeneric: {
         Mem m = static_cast<Mem>(in.mod2);
-        uint64_t base = m == Mem::kShared ? kSharedWindow : m == Mem::kLocal ? kLocalWindow : 0;
+        uint64_t base = m == Mem::kShared ? kSharedWindow
+                        : m == Mem::kLocal ? kLocalWindow
+                        : m == Mem::kKernelParam ? kParamWindow
+                                                  : 0;
         bool to_generic = in.op == Op::kCvtaToGeneric;
         bool narrow = TypeBytes(in.type) == 4;
         ForLanes(exec, [&](int l) {
@@ -1325,7 +1469,7 @@ Status BlockRunner::RunWarp(Warp& w) {
         for (int l = 0; l < 32 && exec; ++l) {
           if (!((exec >> l) & 1)) continue;
           uint64_t addr = (a ? a[l] : 0) + static_cast<uint64_t>(in.imm);
-          uint8_t* p = Resolve(in, m, addr, total, l, w);
+          uint8_t* p = Resolve(in, m, addr, total, l, w, /*write=*/true);
           if (!p) {
             result = err_;
             break;
@@ -1480,6 +1624,28 @@ Status BlockRunner::RunWarp(Warp& w) {
       case Op::kDp2a:
         result = Unsupported(in, "dp2a");
         break;
+      case Op::kShf: {
+        bool right = in.mod & 1, clamp = in.mod & 2;
+        ForLanes(exec, [&](int l) {
+          uint32_t n = uint32_t(c[l]);
+          n = clamp ? std::min(n, 32u) : n & 31;
+          uint64_t both = (uint64_t{uint32_t(b[l])} << 32) | uint32_t(a[l]);
+          d[l] = right ? uint32_t(both >> n) : uint32_t((both << n) >> 32);
+        });
+        break;
+      }
+      case Op::kLop3: {
+        uint32_t lut = uint32_t(in.imm);
+        ForLanes(exec, [&](int l) {
+          uint64_t x = a[l], y = b[l], z = c[l], r = 0;
+          for (int i = 0; i < 8; ++i) {
+            if (!((lut >> i) & 1)) continue;
+            r |= ((i & 4) ? x : ~x) & ((i & 2) ? y : ~y) & ((i & 1) ? z : ~z);
+          }
+          d[l] = r;
+        });
+        break;
+      }
       case Op::kActivemask:
         ForLanes(exec, [&](int l) { d[l] = exec; });
         break;

@@ -25,7 +25,7 @@ enum class Op : uint16_t {
   kCvt, kCvtaToGeneric, kCvtaFromGeneric,
   kLd, kSt, kAtom, kRed,
   kBra, kCall, kRet, kExit, kTrap,
-  kBar, kBarArrive, kBarRed, kWarpSync, kShfl, kVote, kMatch, kActivemask, kDp4a, kDp2a,
+  kBar, kBarArrive, kBarRed, kWarpSync, kShfl, kVote, kMatch, kActivemask, kDp4a, kDp2a, kShf, kLop3,
 };
 
 enum class Special : uint8_t {
@@ -79,6 +79,7 @@ struct Instr {
   uint32_t v[4] = {kNoReg, kNoReg, kNoReg, kNoReg};  // vector elements of ld/st
   int64_t imm = 0;           // address offset, branch target, call index, unsupported text index
   uint32_t line = 0;
+  uint32_t text = 0;         // ModuleData::texts index of the PTX opcode, for messages
 };
 
 // Where a constant register's value comes from, resolved when a launch starts.
@@ -143,7 +144,7 @@ struct ModuleData {
   std::vector<Function> funcs;
   std::vector<SharedSymbol> shared;
   std::vector<CallInfo> calls;
-  std::vector<std::string> texts;  // opcode text of unsupported instructions
+  std::vector<std::string> texts;  // distinct opcode texts (Instr::text)
   std::vector<KernelLayout> layouts;  // parallel to Module::kernels()
   std::unordered_map<std::string, uint32_t> kernel_index;
 };

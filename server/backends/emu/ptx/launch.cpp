@@ -2,6 +2,7 @@
 // blocks over the thread pool (the caller works too).
 #include <atomic>
 #include <mutex>
+#include <new>
 
 #include "common/log.h"
 #include "server/backends/emu/ptx/execute.h"
@@ -11,6 +12,10 @@
 
 namespace vgpu::ptx {
 namespace {
+
+// Limits on per-thread state (real GPUs allow 512 KiB of local memory per thread).
+constexpr uint64_t kMaxLocalBytesPerThread = 512 * 1024;
+constexpr uint64_t kMaxBlockStateBytes = uint64_t{1} << 30;
 
 std::atomic<uint64_t> g_executed{0};
 std::atomic<uint64_t> g_serial{1};
@@ -45,6 +50,12 @@ Status Launch(const Module& module, std::string_view kernel, const LaunchConfig&
     return Status(Code::kLaunchOutOfResources,
                   "ptx: " + std::to_string(shared) + " bytes of shared memory exceeds the limit");
   if (lay.recursive) return NotSupported("ptx: recursive device functions are not supported");
+  // Untrusted PTX may declare huge register files or frames: bound what one block needs.
+  uint64_t warps = (threads + 31) / 32;
+  uint64_t block_bytes = warps * 32 * (uint64_t{lay.total_regs} * 8 + lay.local_bytes + lay.param_frame_bytes);
+  if (lay.local_bytes > kMaxLocalBytesPerThread || block_bytes > kMaxBlockStateBytes)
+    return Status(Code::kLaunchOutOfResources, "ptx: " + k.name + " needs " + std::to_string(block_bytes) +
+                                                   " bytes of registers and local memory per block");
 
   LaunchState ls;
   ls.serial = g_serial.fetch_add(1);
@@ -98,7 +109,12 @@ Status Launch(const Module& module, std::string_view kernel, const LaunchConfig&
     while (!failed.load(std::memory_order_relaxed)) {
       uint64_t b = next.fetch_add(1);
       if (b >= blocks) break;
-      Status s = RunBlock(ls, b, &executed);
+      Status s;
+      try {
+        s = RunBlock(ls, b, &executed);
+      } catch (const std::bad_alloc&) {
+        s = OutOfMemory("ptx: no host memory for a thread block of " + ls.kernel_name);
+      }
       if (!s.ok()) {
         std::lock_guard<std::mutex> lock(err_mu);
         // Report the lowest failing block, so the message does not depend on scheduling.

@@ -2,7 +2,6 @@
 // and PTX's saturating float->int rules. No state; unit-tested directly.
 #pragma once
 
-#include <cfenv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -148,17 +147,6 @@ template <typename F>
 inline F Saturate(F x) {
   if (std::isnan(x)) return 0;
   return x < 0 ? F(0) : x > 1 ? F(1) : x;
-}
-
-// Runs f() under host rounding mode `rnd` (for .rz/.rm/.rp float arithmetic).
-template <typename F>
-inline auto WithRounding(uint8_t rnd, F f) {
-  if (rnd == kRnd || rnd == kRn) return f();
-  int old = std::fegetround();
-  std::fesetround(rnd == kRz ? FE_TOWARDZERO : rnd == kRm ? FE_DOWNWARD : FE_UPWARD);
-  auto r = f();
-  std::fesetround(old);
-  return r;
 }
 
 }  // namespace vgpu::ptx

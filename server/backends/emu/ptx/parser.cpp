@@ -124,7 +124,7 @@ class Parser {
     const Token& tok = Next();
     if (tok.kind != Tok::kInt) return Err("expected an integer, got '" + std::string(tok.text) + "'");
     VGPU_ASSIGN_OR_RETURN(uint64_t v, IntValue(tok));
-    return neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+    return neg ? static_cast<int64_t>(~v + 1) : static_cast<int64_t>(v);
   }
 
   Result<uint64_t> IntValue(const Token& tok) const {
@@ -167,12 +167,13 @@ class Parser {
   Status ParseVar(AstVar* var) {
     var->line = Peek().line;
     var->space = Next().text;
+    bool pointee = false;  // after .ptr, .align describes what the pointer points to
     while (Peek().kind == Tok::kIdent && Peek().text[0] == '.') {
       std::string_view d = Next().text;
       if (d == ".align") {
         VGPU_ASSIGN_OR_RETURN(int64_t a, ParseInt());
         if (a <= 0 || a > 4096 || (a & (a - 1))) return Err("bad .align");
-        if (var->align == 0) var->align = static_cast<uint32_t>(a);
+        if (var->align == 0 && !pointee) var->align = static_cast<uint32_t>(a);
       } else if (d == ".v2") {
         var->vec = 2;
       } else if (d == ".v4") {
@@ -181,7 +182,9 @@ class Parser {
         var->vec = 8;
       } else if (Type t = ParseType(d); t != Type::kNone) {
         var->type = t;
-      } else if (d == ".ptr" || d == ".global" || d == ".const" || d == ".shared" || d == ".local") {
+      } else if (d == ".ptr") {
+        pointee = true;
+      } else if (d == ".global" || d == ".const" || d == ".shared" || d == ".local") {
         // kernel-parameter pointer attributes: no effect on layout
       } else if (d == ".attribute") {
         // `.attribute(.managed)`: a __managed__ variable. The software GPU
@@ -432,7 +435,7 @@ class Parser {
         if (IsPunct("+") || IsPunct("-")) {
           bool minus = Next().text == "-";
           VGPU_ASSIGN_OR_RETURN(int64_t v, ParseInt());
-          op->value = minus ? -v : v;
+          op->value = minus ? static_cast<int64_t>(~static_cast<uint64_t>(v) + 1) : v;
         }
       } else {
         VGPU_ASSIGN_OR_RETURN(op->value, ParseInt());
@@ -466,7 +469,7 @@ class Parser {
     if (tok.kind == Tok::kInt) {
       op->kind = AstOperand::Kind::kInt;
       VGPU_ASSIGN_OR_RETURN(uint64_t v, IntValue(tok));
-      op->value = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+      op->value = neg ? static_cast<int64_t>(~v + 1) : static_cast<int64_t>(v);
       return Status::Ok();
     }
     if (tok.kind == Tok::kFloat) {
@@ -487,7 +490,7 @@ class Parser {
     } else if ((IsPunct("+") || IsPunct("-")) && Peek(1).kind == Tok::kInt) {
       bool minus = Next().text == "-";
       VGPU_ASSIGN_OR_RETURN(int64_t v, ParseInt());
-      op->value = minus ? -v : v;
+      op->value = minus ? static_cast<int64_t>(~static_cast<uint64_t>(v) + 1) : v;
     }
     return Status::Ok();
   }

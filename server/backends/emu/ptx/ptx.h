@@ -43,8 +43,9 @@ struct Global {
   std::vector<uint8_t> init;  // size bytes (zeros when the PTX has no initializer)
 };
 
-// Generic addresses of the shared and local windows. Device allocations handed to a
-// launch must not overlap [kSharedWindow, kWindowEnd).
+// Generic addresses of the kernel-parameter, shared and local windows. Device allocations
+// handed to a launch must not overlap [kParamWindow, kWindowEnd].
+inline constexpr uint64_t kParamWindow = 0xFD00'0000'0000'0000ull;
 inline constexpr uint64_t kSharedWindow = 0xFE00'0000'0000'0000ull;
 inline constexpr uint64_t kLocalWindow = 0xFF00'0000'0000'0000ull;
 inline constexpr uint64_t kWindowEnd = 0xFFFF'FFFF'FFFF'FFFFull;

@@ -1,6 +1,7 @@
 #include "server/backends/emu/ptx/thread_pool.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace vgpu::ptx {
 
@@ -42,23 +43,35 @@ void ThreadPool::Run(size_t n, const std::function<void()>& fn) {
     fn();
     return;
   }
-  std::mutex done_mu;
-  std::condition_variable done_cv;
-  size_t remaining = n - 1;
+  // Helpers that start after the caller has finished skip fn(): a launch never waits for
+  // workers busy with another launch, only for helpers already running its own blocks.
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool closed = false;
+    size_t running = 0;
+  };
+  auto state = std::make_shared<State>();
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i = 0; i + 1 < n; ++i) {
-      tasks_.push_back([&] {
+      tasks_.push_back([state, &fn] {
+        {
+          std::lock_guard<std::mutex> l(state->mu);
+          if (state->closed) return;
+          ++state->running;
+        }
         fn();
-        std::lock_guard<std::mutex> l(done_mu);
-        if (--remaining == 0) done_cv.notify_all();
+        std::lock_guard<std::mutex> l(state->mu);
+        if (--state->running == 0) state->cv.notify_all();
       });
     }
   }
   cv_.notify_all();
   fn();
-  std::unique_lock<std::mutex> lock(done_mu);
-  done_cv.wait(lock, [&] { return remaining == 0; });
+  std::unique_lock<std::mutex> lock(state->mu);
+  state->closed = true;
+  state->cv.wait(lock, [&] { return state->running == 0; });
 }
 
 }  // namespace vgpu::ptx
