@@ -3,7 +3,8 @@
 //
 //   bench_round_trip [vector_add.ptx]
 //
-// Starts its own vgpu-server (software GPU) unless VGPU_SERVER is set.
+// Starts its own vgpu-server (software GPU, or $VGPU_TEST_BACKEND) unless
+// VGPU_SERVER is set.
 // Prints figures; it is not a test and has no thresholds.
 #include <arpa/inet.h>
 #include <cuda.h>
@@ -22,6 +23,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/e2e/harness/server_process.h"
 
 namespace {
 
@@ -74,42 +77,21 @@ double TcpPingPongMicros(int rounds) {
   return per;
 }
 
-pid_t StartServer(std::string* address) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t length = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  close(fd);
-  *address = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
-  pid_t pid = fork();
-  if (pid == 0) {
-    execl(VGPU_BENCH_SERVER_BIN, VGPU_BENCH_SERVER_BIN, "--backend", "emu", "--listen", address->c_str(),
-          "--log-level", "warn", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  for (int i = 0; i < 200; ++i) {
-    int probe = socket(AF_INET, SOCK_STREAM, 0);
-    bool up = connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-    close(probe);
-    if (up) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pid;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string ptx_path = argc > 1 ? argv[1] : VGPU_BENCH_VECTOR_ADD_PTX;
-  pid_t server = 0;
+  std::unique_ptr<vgpu::test::ServerProcess> server;
   std::string address;
   if (const char* env = std::getenv("VGPU_SERVER"); env && *env) {
     address = env;
   } else {
-    server = StartServer(&address);
+    server = vgpu::test::ServerProcess::Start();
+    if (!server) {
+      std::fprintf(stderr, "vgpu-server did not start\n");
+      return 1;
+    }
+    address = server->address();
     setenv("VGPU_SERVER", address.c_str(), 1);
   }
 
@@ -176,7 +158,8 @@ int main(int argc, char** argv) {
   CHECK(cuMemcpyDtoH(host.data(), big, bytes));
   double dtoh = bytes / Micros(Clock::now() - start);
 
-  std::printf("vgpu session benchmark (server %s, software GPU)\n", address.c_str());
+  std::printf("vgpu session benchmark (server %s, backend %s)\n", address.c_str(),
+              server ? vgpu::test::TestBackend().c_str() : "as configured");
   std::printf("  baseline: raw TCP ping-pong          %8.1f us/round trip\n", tcp);
   std::printf("  cuCtxSynchronize (1 round trip)      %8.1f us  (%.1fx baseline)\n", sync, sync / tcp);
   std::printf("  cuDeviceGetAttribute (local)         %8.3f us\n", attribute);
@@ -185,9 +168,5 @@ int main(int argc, char** argv) {
   std::printf("    of which issuing one launch (client) %8.2f us\n", issue_us);
   std::printf("  HtoD 64 MiB                          %8.1f MB/s\n", htod);
   std::printf("  DtoH 64 MiB                          %8.1f MB/s\n", dtoh);
-  if (server > 0) {
-    kill(server, SIGTERM);
-    waitpid(server, nullptr, 0);
-  }
   return 0;
 }
