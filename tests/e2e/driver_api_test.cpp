@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "tests/e2e/harness/server_process.h"
@@ -71,6 +72,24 @@ TEST_CASE("stream capture records a graph that replays with fresh host bytes", "
 
 TEST_CASE("the project's kernels run through the wire: atomics, shuffles, constants, faults", "[e2e][function]") {
   Expect({"kernels", FixtureDir() + "/ptx"});
+}
+
+TEST_CASE("several client processes share one server without interfering", "[e2e][session]") {
+  auto server = StartServer();
+  if (!server) return;
+  std::vector<std::vector<std::string>> scenarios = {
+      {"kernels", FixtureDir() + "/ptx"}, {"streams"}, {"memsets"}, {"kernels", FixtureDir() + "/ptx"}};
+  std::vector<std::future<ProgramResult>> running;
+  for (const auto& args : scenarios) {
+    running.push_back(std::async(std::launch::async, [&server, args] {
+      return RunProgram(ProgramDir() + "/driver_api", args, {{"VGPU_SERVER", server->address()}});
+    }));
+  }
+  for (auto& result : running) {
+    ProgramResult done = result.get();
+    INFO(done.output);
+    CHECK(done.exit_code == 0);
+  }
 }
 
 TEST_CASE("a server killed mid-run gives prompt errors", "[e2e][session]") {
