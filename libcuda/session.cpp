@@ -278,6 +278,9 @@ Status Connect() {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  // Bulk copies: a large stream window and frames keep the pipe full.
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 64 << 20);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, (16 << 20) - 1);
   auto channel = grpc::CreateCustomChannel(config.server, grpc::InsecureChannelCredentials(), args);
   if (!channel) return Status(Code::kNoDevice, "cannot create a channel to " + config.server);
 
