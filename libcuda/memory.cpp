@@ -9,18 +9,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/hex.h"
 #include "libcuda/areas.h"
 #include "libcuda/objects.h"
 #include "proto/protocol.h"
 
 namespace vgpu::cu::memory {
 namespace {
-
-std::string Hex(uint64_t value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "0x%" PRIx64, value);
-  return text;
-}
 
 Status CheckDeviceRange(CUdeviceptr ptr, size_t size, Objects::Allocation* out = nullptr) {
   if (!Objects::Get().FindAllocation(ptr, size, out)) {

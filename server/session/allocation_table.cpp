@@ -1,19 +1,8 @@
 #include "server/session/allocation_table.h"
 
-#include <cinttypes>
-#include <cstdio>
-#include <string>
+#include "common/hex.h"
 
 namespace vgpu::server {
-namespace {
-
-std::string Hex(uint64_t value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "0x%" PRIx64, value);
-  return text;
-}
-
-}  // namespace
 
 Status AllocationTable::Remove(uint64_t dptr) {
   auto it = allocations_.find(dptr);

@@ -7,12 +7,6 @@
 
 namespace vgpu::backend::cuda {
 
-std::string Hex(uint64_t value) {
-  char text[24];
-  std::snprintf(text, sizeof(text), "0x%" PRIx64, value);
-  return text;
-}
-
 ContextState::ContextState(std::shared_ptr<const Driver> d, CUcontext c)
     : driver(std::move(d)), ctx(c), events(*driver), staging(*driver, events) {}
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/hex.h"
 #include "server/backends/backend.h"
 #include "server/backends/cuda/driver.h"
 #include "server/backends/cuda/event_pool.h"
@@ -109,6 +110,5 @@ template <typename T>
 Handle ToHandle(T* p) {
   return static_cast<Handle>(reinterpret_cast<uintptr_t>(p));
 }
-std::string Hex(uint64_t value);
 
 }  // namespace vgpu::backend::cuda

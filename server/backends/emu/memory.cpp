@@ -1,5 +1,7 @@
 #include "server/backends/emu/memory.h"
 
+#include "common/hex.h"
+
 #include <cinttypes>
 #include <cstdio>
 #include <string>
@@ -42,9 +44,7 @@ Result<uint64_t> SessionMemory::Allocate(uint64_t size) {
 Status SessionMemory::Free(uint64_t address) {
   auto it = blocks_.find(address);
   if (it == blocks_.end()) {
-    char text[96];
-    std::snprintf(text, sizeof(text), "0x%" PRIx64 " is not an allocation of this session", address);
-    return InvalidValue(text);
+    return InvalidValue(Hex(address) + " is not an allocation of this session");
   }
   pool_.Release((it->second.size + kAlignment - 1) / kAlignment * kAlignment);
   blocks_.erase(it);
