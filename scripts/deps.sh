@@ -5,7 +5,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(build-essential cmake ninja-build pkg-config ccache
           libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-          libcli11-dev catch2 libzstd-dev liblz4-dev libssl-dev)
+          libcli11-dev catch2 libzstd-dev liblz4-dev libssl-dev
+          dpkg-dev rpm lintian)  # the last three: scripts/package.sh and its tests
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
