@@ -30,7 +30,16 @@ vgpu_apply() {
   return 0
 }
 
+vgpu_has_manifest() {
+  for m in "$vgpu_state_dir"/backup/*/manifest.json; do
+    if [ -e "$m" ]; then return 0; fi
+  done
+  return 1
+}
+
 vgpu_rollback() {
+  # No manifest: nothing was ever linked (e.g. no Ollama), nothing to undo.
+  if ! vgpu_has_manifest; then return 0; fi
   if ! vgpu-install rollback --quiet; then
     echo "vgpu: ERROR: vgpu-install rollback failed; vgpu stays installed so that Ollama keeps" >&2
     echo "vgpu: working libraries. Fix the cause (vgpu-install doctor) and remove the package again." >&2
@@ -40,12 +49,10 @@ vgpu_rollback() {
 
 vgpu_purge_state() {
   # Backups go only when no manifest is left, i.e. every rollback succeeded.
-  for m in "$vgpu_state_dir"/backup/*/manifest.json; do
-    if [ -e "$m" ]; then
-      echo "vgpu: keeping $vgpu_state_dir/backup: $m still records an installation" >&2
-      return 0
-    fi
-  done
+  if vgpu_has_manifest; then
+    echo "vgpu: keeping $vgpu_state_dir/backup: a manifest there still records an installation" >&2
+    return 0
+  fi
   rm -rf "$vgpu_state_dir/backup"
   rm -f "$vgpu_state_dir/vgpu-install.lock"
   rmdir "$vgpu_state_dir" 2>/dev/null || true
