@@ -9,12 +9,19 @@ vgpu_apply() {
   # Links vgpu's libraries into Ollama; with systemd, also the ollama.service
   # drop-in that re-applies before each start (after an Ollama upgrade).
   set -- install --quiet
+  # `sudo VGPU_SERVER=gpu-host:50051 apt install ./vgpu-client_*.deb` also
+  # writes client.conf (rollback restores the shipped file).
+  if [ -n "${VGPU_SERVER:-}" ]; then set -- "$@" --server "$VGPU_SERVER"; fi
   if [ -n "${VGPU_INSTALL_SYSTEMD_DIR:-}" ] || [ -d /run/systemd/system ]; then
     set -- "$@" --systemd
   fi
   if err=$(vgpu-install "$@" 2>&1); then
     echo "vgpu: vgpu's CUDA libraries are linked into Ollama."
-    echo "vgpu: set the GPU host in /etc/vgpu/client.conf (server = HOST:PORT), then: systemctl restart ollama"
+    if [ -n "${VGPU_SERVER:-}" ]; then
+      echo "vgpu: server = $VGPU_SERVER; now: systemctl restart ollama"
+    else
+      echo "vgpu: set the GPU host in /etc/vgpu/client.conf (server = HOST:PORT), then: systemctl restart ollama"
+    fi
     return 0
   fi
   case "$err" in

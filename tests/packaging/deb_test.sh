@@ -67,14 +67,14 @@ VGPU_INSTALL_OLLAMA_CANDIDATES="$work/none" dpkg -r vgpu-client >/dev/null || fa
 same_tree "untouched without Ollama" "$o" "$work/original.snap"
 
 export VGPU_INSTALL_OLLAMA_CANDIDATES="$o"
-echo "== dpkg -i"
-dpkg -i "$deb1" > "$work/install.log" 2>&1 || { cat "$work/install.log"; fail "dpkg -i failed"; }
+echo "== dpkg -i (VGPU_SERVER names the server)"
+VGPU_SERVER=gpu-host.test:50051 dpkg -i "$deb1" > "$work/install.log" 2>&1 || { cat "$work/install.log"; fail "dpkg -i failed"; }
 cat "$work/install.log"
 [ "$(readlink "$o/cuda_v13/libcudart.so.13.0.90")" = /usr/lib/vgpu/libcudart.so.13 ] ||
   fail "libcudart.so.13.0.90 is not vgpu's: $(ls -l "$o/cuda_v13")"
 [ -L "$o/cuda_v13/libcuda.so.1" ] && [ -L "$o/libcuda.so.1" ] || fail "libcuda.so.1 links missing"
 [ -f "$work/systemd/ollama.service.d/vgpu.conf" ] || fail "no ollama.service drop-in"
-[ -f /etc/vgpu/client.conf ] || fail "no /etc/vgpu/client.conf"
+grep -qx "server = gpu-host.test:50051" /etc/vgpu/client.conf || fail "client.conf does not name the server"
 grep -qx /etc/vgpu/client.conf /var/lib/dpkg/info/vgpu-client.conffiles || fail "client.conf is not a conffile"
 vgpu-install status > "$work/status.log" 2>&1 || { cat "$work/status.log"; fail "status failed"; }
 cat "$work/status.log"
@@ -111,7 +111,7 @@ dpkg -r vgpu-client > "$work/remove.log" 2>&1 || { cat "$work/remove.log"; fail 
 same_tree "after remove" "$o" "$work/original.snap"
 [ ! -e /usr/lib/vgpu ] || fail "/usr/lib/vgpu left after remove"
 [ ! -e "$work/systemd/ollama.service.d/vgpu.conf" ] || fail "drop-in left after remove"
-[ -f /etc/vgpu/client.conf ] || fail "remove must keep the conffile"
+cmp /etc/vgpu/client.conf "$src/packaging/common/client.conf" || fail "remove must restore the shipped client.conf"
 
 echo "== dpkg -P"
 dpkg -P vgpu-client > "$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "dpkg -P failed"; }
