@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared by the vgpu-client maintainer scripts (.deb and .rpm); sourced by
 # each script, which the packaging build assembles with this file inlined.
 # vgpu-install honours VGPU_INSTALL_OLLAMA_CANDIDATES, VGPU_INSTALL_STATE_DIR,

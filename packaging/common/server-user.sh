@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 if ! getent passwd vgpu >/dev/null; then
   if command -v systemd-sysusers >/dev/null 2>&1 && [ -f /usr/lib/sysusers.d/vgpu-server.conf ]; then
     systemd-sysusers /usr/lib/sysusers.d/vgpu-server.conf

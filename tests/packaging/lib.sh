@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the packaging tests (sourced). Exit code 77 is CTest's skip.
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -10,7 +11,8 @@ snapshot() {  # root
     if [ "$y" = f ]; then echo "$p $y $rest $(sha256sum < "$p" | cut -c1-64)"; else echo "$p $y $rest"; fi
   done)
 }
-same_tree() {  # what root expected-snapshot-file
+same_tree() {  # what root expected-snapshot-file; uses the caller's $work
+  : "${work:?}"
   snapshot "$2" > "$work/now.snap"
   diff -u "$3" "$work/now.snap" >&2 || fail "$1: the tree differs from the expected one"
 }

@@ -74,4 +74,17 @@ else
   (exec 3<>"/dev/tcp/127.0.0.1/$port") || fail "the server does not accept connections"
 fi
 kill -TERM "$pid"; wait "$pid" || true; pid=""
+
+if [ "$(id -u)" -eq 0 ] && command -v dpkg >/dev/null &&
+   ! dpkg-query -W -f '${Status}' vgpu-server 2>/dev/null | grep -q installed && [ ! -e /usr/bin/vgpu-server ]; then
+  echo "== dpkg -i / -P of vgpu-server (maintainer scripts)"
+  deb="$(ls "$work"/pk/vgpu-server_*.deb)"
+  dpkg -i "$deb" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; dpkg -P vgpu-server >/dev/null 2>&1; fail "dpkg -i vgpu-server failed"; }
+  getent passwd vgpu >/dev/null || { dpkg -P vgpu-server >/dev/null 2>&1; fail "no vgpu system user"; }
+  [ "$(getent passwd vgpu | cut -d: -f7)" = /usr/sbin/nologin ] || echo "note: vgpu's shell is $(getent passwd vgpu | cut -d: -f7)"
+  grep -qx /etc/vgpu/server.conf /var/lib/dpkg/info/vgpu-server.conffiles || fail "server.conf is not a conffile"
+  dpkg -i "$deb" >/dev/null 2>&1 || fail "reinstall of vgpu-server failed"
+  dpkg -P vgpu-server > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -P vgpu-server failed"; }
+  [ ! -e /usr/bin/vgpu-server ] && [ ! -e /etc/vgpu/server.conf ] || fail "files left after purge"
+fi
 echo "PASS"
