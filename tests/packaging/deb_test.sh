@@ -106,6 +106,16 @@ dpkg -i "$deb2" > "$work/upgrade.log" 2>&1 || { cat "$work/upgrade.log"; fail "u
 same_tree "after upgrade" "$o" "$work/installed.snap"
 vgpu-install verify || fail "verify reports drift after the upgrade"
 
+echo "== dpkg -r with a failing rollback: the removal stops, vgpu stays applied"
+if VGPU_INSTALL_FAIL_AT=1 dpkg -r vgpu-client > "$work/remove-fail.log" 2>&1; then
+  cat "$work/remove-fail.log"; fail "dpkg -r succeeded although rollback failed"
+fi
+grep -q "rollback failed" "$work/remove-fail.log" || { cat "$work/remove-fail.log"; fail "no clear message"; }
+dpkg-query -W -f '${Status}' vgpu-client | grep -q "install ok installed" ||
+  fail "vgpu-client is not installed after the failed removal: $(dpkg-query -W -f '${Status}' vgpu-client)"
+same_tree "after the failed removal" "$o" "$work/installed.snap"
+vgpu-install verify >/dev/null || fail "verify reports drift after the failed removal"
+
 echo "== dpkg -r"
 dpkg -r vgpu-client > "$work/remove.log" 2>&1 || { cat "$work/remove.log"; fail "dpkg -r failed"; }
 same_tree "after remove" "$o" "$work/original.snap"

@@ -86,6 +86,8 @@ if [ "$(id -u)" -eq 0 ] && [ -f "$build/tests/installer/fake_nvidia/libfake-cuda
   scriptlet POSTIN 2   # upgrade: the new %post ...
   scriptlet PREUN 1    # ... and the old %preun keep it applied
   same_tree "after upgrade" "$o" "$work/installed.snap"
+  scriptlet POSTUN 0   # erase with the installation still recorded: backups stay
+  [ -n "$(ls "$work"/state/backup/*/manifest.json 2>/dev/null)" ] || fail "%postun deleted backups still needed"
   scriptlet PREUN 0
   same_tree "after erase" "$o" "$work/original.snap"
   scriptlet POSTUN 0
