@@ -27,6 +27,12 @@ echo "== build the packages (release 1 and 2) from the existing build"
 "$src/scripts/package.sh" --build-dir "$build" --out "$work/r2" --release 2 --deb-only >/dev/null
 deb1="$(ls "$work"/r1/vgpu-client_*.deb)" deb2="$(ls "$work"/r2/vgpu-client_*.deb)"
 
+if command -v lintian >/dev/null; then
+  echo "== lintian (overrides in packaging/deb/*/lintian-overrides)"
+  lintian --fail-on error,warning "$deb1" "$work"/r1/vgpu-server_*.deb > "$work/lintian.log" 2>&1 ||
+    { cat "$work/lintian.log"; fail "lintian reports tags"; }
+fi
+
 echo "== a fake Ollama tree (era B: cuda_v12 and cuda_v13)"
 o="$work/ollama/lib/ollama"
 mkdir -p "$o/cuda_v12" "$o/cuda_v13"
