@@ -35,6 +35,9 @@ DESTDIR="$stage" cmake --install "$build" --prefix /usr >/dev/null
 find "$stage" -type f \( -name '*.so*' -o -path '*/bin/*' \) -exec \
   strip --strip-unneeded --remove-section=.comment --remove-section=.note {} +
 
+# The client libraries' names, as an RPM regex alternation (libcuda\\.so\\.1|...).
+private_sonames="$(cd "$stage/usr/lib/vgpu" && ls | sed 's/\./\\\\./g' | paste -sd'|')"
+
 # Inlines the shared shell snippets into a maintainer script or spec.
 assemble() {  # src dst
   awk -v lib="$pk/common/client-lib.sh" -v user="$pk/common/server-user.sh" '
@@ -112,7 +115,7 @@ build_rpm() {  # package
   spec="$top/SPECS/$p.spec"
   assemble "$pk/rpm/$p.spec.in" "$spec.tmp"
   sed -e "s|@VERSION@|$version|" -e "s|@RELEASE@|$release|" -e "s|@HOMEPAGE@|$homepage|" \
-      -e "s|@STAGE@|$work/tree-$p|" "$spec.tmp" > "$spec"
+      -e "s|@STAGE@|$work/tree-$p|" -e "s#@PRIVATE_SONAMES@#$private_sonames#" "$spec.tmp" > "$spec"
   rpmbuild --quiet -bb --define "_topdir $top" --define "_build_id_links none" \
     --nodeps "$spec" >/dev/null
   local f; f="$(find "$top/RPMS" -name "$p-$version-$release.*.rpm" | head -1)"
