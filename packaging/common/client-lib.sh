@@ -20,6 +20,8 @@ vgpu_apply() {
     echo "vgpu: vgpu's CUDA libraries are linked into Ollama."
     if [ -n "${VGPU_SERVER:-}" ]; then
       echo "vgpu: server = $VGPU_SERVER; now: systemctl restart ollama"
+    elif grep -q '^[[:space:]]*server[[:space:]]*=' "${VGPU_INSTALL_CLIENT_CONF:-/etc/vgpu/client.conf}" 2>/dev/null; then
+      echo "vgpu: the server is set in client.conf; after an install or upgrade: systemctl restart ollama"
     else
       echo "vgpu: set the GPU host in /etc/vgpu/client.conf (server = HOST:PORT), then: systemctl restart ollama"
     fi
