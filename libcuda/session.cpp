@@ -184,6 +184,9 @@ class GrpcSession final : public Session {
     while (stream_->Read(&batch)) {
       for (auto& reply : *batch.mutable_replies()) Deliver(reply);
     }
+    // Read also fails on a reply this side cannot parse while the server
+    // keeps the stream open; Finish() would then wait forever for a status.
+    context_.TryCancel();
     grpc::Status status = stream_->Finish();
     std::lock_guard lock(mutex_);
     MarkDead(status.ok() ? "vgpu-server ended the session" : status.error_message());
