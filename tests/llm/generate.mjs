@@ -1,6 +1,6 @@
 // Loads a GGUF with node-llama-cpp, evaluates a prompt and greedily decodes
 // N tokens; prints one JSON line: which GPU ran it, the offloaded layers, the
-// token ids, the prompt's last logits (first 64) and timings.
+// token ids, the five most likely tokens of each step and timings.
 //
 //   node generate.mjs <model.gguf> <cpu|cuda> <fa:0|1> [tokens]
 import {getLlama} from "node-llama-cpp";
@@ -18,9 +18,13 @@ const prompt = model.tokenize("The quick brown fox jumps over the lazy dog.");
 const generated = [];
 const start = process.hrtime.bigint();
 let promptDone = 0n;
-for await (const token of sequence.evaluate(prompt, {temperature: 0})) {
+// The five most likely next tokens at every step, to tell a real difference
+// from a near-tie that rounding may decide either way.
+const top = [];
+for await (const out of sequence.evaluateWithMetadata(prompt, {probabilities: true}, {temperature: 0})) {
   if (promptDone === 0n) promptDone = process.hrtime.bigint();
-  generated.push(token);
+  generated.push(out.token);
+  top.push([...out.probabilities.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5));
   if (generated.length >= Number(count)) break;
 }
 const end = process.hrtime.bigint();
@@ -29,6 +33,7 @@ console.log(JSON.stringify({
   gpuLayers: model.gpuLayers,
   promptTokens: prompt.length,
   tokens: generated,
+  top,
   text: model.detokenize(generated),
   promptMs: Number(promptDone - start) / 1e6,
   decodeMsPerToken: Number(end - promptDone) / 1e6 / Math.max(1, generated.length - 1),

@@ -168,7 +168,7 @@ def main():
             (p + "ffn_down.weight", [ff, embd], big, 1.0 / ff ** 0.5),
         ]
     tensors += [("output_norm.weight", [embd], GGML_F32, None),
-                ("output.weight", [embd, n_vocab], big, 4.0 / embd ** 0.5)]
+                ("output.weight", [embd, n_vocab], big, 16.0 / embd ** 0.5)]
 
     rng = random.Random(args.seed)
     blobs = []
