@@ -123,7 +123,7 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--heads-kv", type=int, default=2)
     ap.add_argument("--context", type=int, default=512)
-    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args()
 
