@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "libcuda/config.h"
+#include "libcuda/statistics.h"
 #include "proto/protocol.h"
 #include "proto/vgpu.grpc.pb.h"
 
@@ -73,6 +74,7 @@ class GrpcSession final : public Session {
   const wire::HelloReply& hello() const override { return hello_; }
 
   Result<std::unique_ptr<wire::Reply>> Call(wire::Call call) override {
+    Statistics().round_trips.fetch_add(1, std::memory_order_relaxed);
     call.set_want_reply(true);
     Waiter waiter;
     uint64_t seq = 0;
@@ -97,11 +99,13 @@ class GrpcSession final : public Session {
   }
 
   Status Post(wire::Call call) override {
+    Statistics().posted.fetch_add(1, std::memory_order_relaxed);
     call.set_want_reply(false);
     return Queue(std::move(call), nullptr);
   }
 
   Status PostLanding(wire::Call call, void* dst, size_t size, std::shared_ptr<CopyStatus> status) override {
+    Statistics().landings.fetch_add(1, std::memory_order_relaxed);
     call.set_want_reply(true);
     Landing landing{static_cast<uint8_t*>(dst), size, std::move(status)};
     return Queue(std::move(call), &landing);
@@ -147,6 +151,8 @@ class GrpcSession final : public Session {
     if (pending_.calls_size() == 0 || dead_) return;
     wire::CallBatch batch;
     batch.Swap(&pending_);
+    Statistics().batches.fetch_add(1, std::memory_order_relaxed);
+    Statistics().bytes.fetch_add(pending_bytes_, std::memory_order_relaxed);
     pending_bytes_ = 0;
     lock.unlock();
     bool written = stream_->Write(batch);
@@ -178,6 +184,9 @@ class GrpcSession final : public Session {
     while (stream_->Read(&batch)) {
       for (auto& reply : *batch.mutable_replies()) Deliver(reply);
     }
+    // Read also fails on a reply this side cannot parse while the server
+    // keeps the stream open; Finish() would then wait forever for a status.
+    context_.TryCancel();
     grpc::Status status = stream_->Finish();
     std::lock_guard lock(mutex_);
     MarkDead(status.ok() ? "vgpu-server ended the session" : status.error_message());
@@ -265,7 +274,10 @@ void MarkForked() { g_forked.store(true, std::memory_order_relaxed); }
 
 void ShutdownAtExit() {
   // A forked child must not touch the parent's stream, even at exit.
-  if (g_session && !g_forked.load(std::memory_order_relaxed)) g_session->Shutdown();
+  if (g_session && !g_forked.load(std::memory_order_relaxed)) {
+    g_session->Shutdown();
+    ReportStatistics();
+  }
 }
 
 Status Connect() {

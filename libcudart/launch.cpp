@@ -49,6 +49,14 @@ struct Launch {
 Status DoLaunch(const Launch& l) {
   if (l.grid.x == 0 || l.grid.y == 0 || l.grid.z == 0 || l.block.x == 0 || l.block.y == 0 || l.block.z == 0)
     return RtError(cudaErrorInvalidConfiguration, "zero grid or block dimension");
+  // The limits of every device since compute capability 3.0. The driver
+  // reports these as CUDA_ERROR_INVALID_VALUE; the runtime, as CUDA's does,
+  // calls them a bad configuration.
+  if (l.block.x > 1024 || l.block.y > 1024 || l.block.z > 64 ||
+      uint64_t{l.block.x} * l.block.y * l.block.z > 1024)
+    return RtError(cudaErrorInvalidConfiguration, "more than 1024 threads per block or a block dimension too large");
+  if (l.grid.x > 0x7fffffffu || l.grid.y > 65535 || l.grid.z > 65535)
+    return RtError(cudaErrorInvalidConfiguration, "grid dimension too large");
   VGPU_ASSIGN_OR_RETURN(const LoadedKernel* kernel, ResolveKernel(l.func));
   CUstream stream = ToDriverStream(l.stream, l.per_thread);
 

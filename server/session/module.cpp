@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "image/cubin.h"
 #include "image/fatbin.h"
 #include "image/ptx_module.h"
@@ -13,7 +14,7 @@ namespace vgpu::server {
 namespace {
 
 void ToWire(const backend::FunctionInfo& from, wire::FunctionInfo* to) {
-  to->set_name(from.name);
+  to->set_name(ValidUtf8(from.name));
   for (const auto& slot : from.params) {
     auto* param = to->add_params();
     param->set_offset(slot.offset);
@@ -73,7 +74,7 @@ Status Session::ModuleLoad(const wire::ModuleLoad& op, Outcome& out) {
   for (const auto& global : info.globals) {
     allocations_.Add(global.dptr, global.size, op.ctx(), op.module());
     auto* wire_global = reply->add_globals();
-    wire_global->set_name(global.name);
+    wire_global->set_name(ValidUtf8(global.name));
     wire_global->set_dptr(global.dptr);
     wire_global->set_size(global.size);
   }

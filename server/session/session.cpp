@@ -1,6 +1,7 @@
 #include "server/session/session.h"
 
 #include "common/log.h"
+#include "common/utf8.h"
 
 namespace vgpu::server {
 namespace {
@@ -41,7 +42,7 @@ Outcome Session::Execute(wire::Call& call) {
   Status status = Dispatch(call, out);
   if (!status.ok()) {
     out.reply->set_result(status.raw_code());
-    out.reply->set_message(status.message());
+    out.reply->set_message(ValidUtf8(status.message()));
     out.wait = nullptr;
     VGPU_LOG(Debug, "session", "session=%llu seq=%llu op=%d: %s", static_cast<unsigned long long>(id_),
              static_cast<unsigned long long>(call.seq()), static_cast<int>(call.op_case()),
@@ -64,7 +65,7 @@ bool Session::Finish(Outcome& out) {
   }
   if (!status.ok()) {
     out.reply->set_result(status.raw_code());
-    out.reply->set_message(status.message());
+    out.reply->set_message(ValidUtf8(status.message()));
     out.reply->clear_payload();
   }
   return true;

@@ -187,6 +187,27 @@ TEST_CASE("modules load by content address and launch with checked parameters", 
   CHECK(f.Run(*session, Alloc(1, 16)).result() == CUDA_ERROR_ILLEGAL_ADDRESS);
 }
 
+TEST_CASE("an image with bytes that are not UTF-8 gets a reply the client can parse", "[session][module]") {
+  Fixture f;
+  auto session = f.Open();
+  REQUIRE(f.Run(*session, CtxCreate(1)).result() == 0);
+  // The PTX lexer echoes what it could not read into the error message.
+  std::string ptx = ".version 8.0\n.target sm_80\n.address_size 64\n\xff\xfe garbage \xc3(\n";
+  wire::Call load;
+  load.mutable_module_load()->set_ctx(1);
+  load.mutable_module_load()->set_module(8);
+  load.mutable_module_load()->set_sha256(Sha256Hex(ptx));
+  load.mutable_module_load()->set_image(ptx);
+  wire::Reply reply = f.Run(*session, load);
+  CHECK(reply.result() != 0);
+  // What the client's protobuf does with the bytes: a proto3 string that is
+  // not UTF-8 makes the whole message unparseable.
+  std::string bytes = reply.SerializeAsString();
+  wire::Reply parsed;
+  CHECK(parsed.ParseFromString(bytes));
+  CHECK(parsed.message() == reply.message());
+}
+
 TEST_CASE("a session's memory is freed when it ends", "[session][memory]") {
   Fixture f;
   auto observer = f.Open();

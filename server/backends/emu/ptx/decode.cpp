@@ -59,13 +59,19 @@ class Mods {
     }
   }
   std::string_view base() const { return base_; }
+  // Marks the first unused occurrence of `m` (a modifier may repeat:
+  // mma...tf32.tf32); true if `m` occurs at all.
   bool Take(std::string_view m) {
+    bool found = false;
     for (size_t i = 0; i < list_.size(); ++i)
       if (list_[i] == m) {
-        used_[i] = true;
-        return true;
+        found = true;
+        if (!used_[i]) {
+          used_[i] = true;
+          return true;
+        }
       }
-    return false;
+    return found;
   }
   const std::vector<Type>& types() const { return types_; }
   Type type(size_t i) const { return i < types_.size() ? types_[i] : Type::kNone; }
@@ -312,6 +318,7 @@ class FunctionDecoder {
         {"%laneid", Special::kLaneId}, {"%warpid", Special::kWarpId}, {"%nwarpid", Special::kNWarpId},
         {"%smid", Special::kSmId}, {"%nsmid", Special::kNSmId}, {"%gridid", Special::kGridId},
         {"%clock", Special::kClock}, {"%clock64", Special::kClock64}, {"%globaltimer", Special::kGlobalTimer},
+        {"%globaltimer_lo", Special::kGlobalTimer},
         {"%lanemask_eq", Special::kLanemaskEq}, {"%lanemask_le", Special::kLanemaskLe},
         {"%lanemask_lt", Special::kLanemaskLt}, {"%lanemask_ge", Special::kLanemaskGe},
         {"%lanemask_gt", Special::kLanemaskGt}, {"%dynamic_smem_size", Special::kDynSmem},
@@ -336,6 +343,10 @@ class FunctionDecoder {
       default:
         return LineError(line_, "unexpected operand kind");
     }
+    // Constants nvcc emits: warpSize, and the driver's environment registers
+    // (%envreg0-31, zero unless a debugger or profiler sets them).
+    if (op.name == "WARP_SZ") return Const(ConstSlot::Kind::kLiteral, 0, 32);
+    if (op.name.starts_with("%envreg")) return Const(ConstSlot::Kind::kLiteral, 0, 0);
     Special sp;
     if (!op.name.empty() && op.name[0] == '%' && SpecialId(op.name, &sp)) {
       Instr mv = Base();
@@ -469,7 +480,8 @@ class FunctionDecoder {
     uint32_t text = Text(a.opcode);
     Result<bool> r = DecodeOp(a, mods);
     if (!r.ok()) {
-      if (r.status().code() != Code::kNotSupported) return r.status();
+      // Whatever this one instruction's problem (an unknown opcode, register
+      // or name), only a kernel that executes it fails, never the module.
       m_.data->code.resize(before);
       Unsupported(a.opcode, r.status().message());
       return Status::Ok();
@@ -953,6 +965,136 @@ class FunctionDecoder {
         in.flags |= kHasCount;
         ASSIGN_OR_RETURN(in.b, Src(a.ops[1], Type::kU32));
       }
+      push(in);
+      return true;
+    }
+    if (op == "ldmatrix") {
+      // ldmatrix.sync.aligned.m8n8.x{1,2,4}[.trans][.shared].b16 {d...}, [addr]
+      in.op = Op::kLdmatrix;
+      mods.Take(".sync");
+      mods.Take(".aligned");
+      if (!mods.Take(".m8n8")) return false;
+      uint32_t count = mods.Take(".x1") ? 1 : mods.Take(".x2") ? 2 : mods.Take(".x4") ? 4 : 0;
+      if (count == 0) return false;
+      if (mods.Take(".trans")) in.flags |= kWide;
+      in.mod2 = static_cast<uint8_t>(mods.Take(".shared") || mods.Take(".shared::cta") ? Mem::kShared : Mem::kGeneric);
+      if (!mods.Take(".b16")) return false;
+      VGPU_RETURN_IF_ERROR(NeedOps(a, 2, 2));
+      const AstOperand& dst = a.ops[0];
+      if (dst.kind == AstOperand::Kind::kVector) {
+        if (dst.elems.size() != count) return false;
+        for (size_t i = 0; i < count; ++i) ASSIGN_OR_RETURN(in.v[i], Dst(dst.elems[i]));
+      } else {
+        if (count != 1) return false;
+        ASSIGN_OR_RETURN(in.v[0], Dst(dst));
+      }
+      in.vec = static_cast<uint8_t>(count);
+      Mem mem = static_cast<Mem>(in.mod2);
+      VGPU_RETURN_IF_ERROR(Addr(a.ops[1], &mem, &in.a, &in.imm));
+      in.mod2 = static_cast<uint8_t>(mem);
+      push(in);
+      return true;
+    }
+    if (op == "movmatrix") {
+      // movmatrix.sync.aligned.m8n8.trans.b16 d, a: transposes the 8x8 matrix
+      // the warp holds in ldmatrix's fragment layout.
+      mods.Take(".sync");
+      mods.Take(".aligned");
+      if (!mods.Take(".m8n8") || !mods.Take(".trans") || !mods.Take(".b16")) return false;
+      VGPU_RETURN_IF_ERROR(NeedOps(a, 2, 2));
+      in.op = Op::kMovmatrix;
+      ASSIGN_OR_RETURN(in.d, Dst(a.ops[0]));
+      ASSIGN_OR_RETURN(in.a, Src(a.ops[1], Type::kB32));
+      push(in);
+      return true;
+    }
+    if (op == "mma") {
+      // mma.sync.aligned.<shape>.row.col[.satfinite].<d>.<a>.<b>.<c> {d}, {a}, {b}, {c}
+      mods.Take(".sync");
+      mods.Take(".aligned");
+      mods.Take(".row");
+      mods.Take(".col");
+      MmaForm form;
+      bool shaped = false;
+      for (std::string_view s : {".m16n8k16", ".m16n8k8", ".m16n8k4", ".m16n8k32", ".m8n8k16"})
+        if (mods.Take(s)) shaped = ParseMmaShape(s, &form.shape);
+      if (!shaped) return false;
+      form.saturate = mods.Take(".satfinite");
+      // Types in order d, a, b, c; tf32 is not a register type, so it is
+      // taken by name (both operands are tf32 when it appears).
+      std::vector<Type> types = mods.types();
+      if (mods.Take(".tf32")) {
+        mods.Take(".tf32");
+        if (types.size() != 2) return false;
+        form.d = types[0];
+        form.a = form.b = Type::kB32;
+        form.c = types[1];
+      } else {
+        if (types.size() != 4) return false;
+        form.d = types[0];
+        form.a = types[1];
+        form.b = types[2];
+        form.c = types[3];
+      }
+      MmaCounts counts;
+      if (!CountMmaRegisters(form, &counts)) return false;
+      VGPU_RETURN_IF_ERROR(NeedOps(a, 4, 4));
+      const uint32_t want[4] = {counts.d, counts.a, counts.b, counts.c};
+      in.op = Op::kMma;
+      in.imm = static_cast<int64_t>(m_.data->operand_lists.size());
+      for (int o = 0; o < 4; ++o) {
+        const AstOperand& list = a.ops[o];
+        std::vector<AstOperand> single;
+        const std::vector<AstOperand>* elems = &list.elems;
+        if (list.kind != AstOperand::Kind::kVector) {
+          single.push_back(list);
+          elems = &single;
+        }
+        if (elems->size() != want[o]) return false;
+        for (const AstOperand& e : *elems) {
+          uint32_t reg;
+          if (o == 0) {
+            ASSIGN_OR_RETURN(reg, Dst(e));
+          } else {
+            ASSIGN_OR_RETURN(reg, Src(e, Type::kB32));
+          }
+          m_.data->operand_lists.push_back(reg);
+        }
+      }
+      in.v[0] = static_cast<uint32_t>(m_.data->mma_forms.size());
+      m_.data->mma_forms.push_back(form);
+      push(in);
+      return true;
+    }
+    if (op == "cp") {
+      if (!mods.Take(".async")) return false;
+      // Copies run at once, so commit_group and wait_group/wait_all have nothing to wait for.
+      if (mods.Take(".commit_group") || mods.Take(".wait_group") || mods.Take(".wait_all")) {
+        in.op = Op::kNop;
+        push(in);
+        return true;
+      }
+      // cp.async.{ca,cg}.shared{::cta}.global[.L2::cache_hint][.L2::NB] [dst], [src], cp-size[, src-size][, policy]
+      if (!mods.Take(".ca") && !mods.Take(".cg")) return false;
+      if (!mods.Take(".shared") && !mods.Take(".shared::cta")) return false;
+      if (!mods.Take(".global")) return false;
+      bool hint = mods.Take(".L2::cache_hint");
+      for (std::string_view s : {".L2::64B", ".L2::128B", ".L2::256B"}) mods.Take(s);
+      VGPU_RETURN_IF_ERROR(NeedOps(a, 3, 5));
+      in.op = Op::kCpAsync;
+      Mem dst_mem = Mem::kShared, src_mem = Mem::kGlobal;
+      VGPU_RETURN_IF_ERROR(Addr(a.ops[0], &dst_mem, &in.a, &in.imm));
+      int64_t src_imm = 0;
+      VGPU_RETURN_IF_ERROR(Addr(a.ops[1], &src_mem, &in.b, &src_imm));
+      if (src_imm != static_cast<int32_t>(src_imm)) return false;
+      in.v[0] = static_cast<uint32_t>(static_cast<int32_t>(src_imm));
+      if (a.ops[2].kind != AstOperand::Kind::kInt) return false;
+      int64_t size = a.ops[2].value;
+      if (size != 4 && size != 8 && size != 16) return false;
+      in.vec = static_cast<uint8_t>(size);
+      size_t rest = a.ops.size() - 3 - (hint ? 1 : 0);
+      if (rest > 1) return false;
+      if (rest == 1) ASSIGN_OR_RETURN(in.c, Src(a.ops[3], Type::kU32));  // src-size: the rest is zero-filled
       push(in);
       return true;
     }

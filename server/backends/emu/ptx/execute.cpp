@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "server/backends/emu/ptx/math.h"
+#include "server/backends/emu/ptx/mma.h"
 #include "server/backends/emu/ptx/rounding.h"
 
 namespace vgpu::ptx {
@@ -1555,6 +1556,79 @@ Status BlockRunner::RunWarp(Warp& w) {
       }
       case Op::kWarpSync: {
         if (park(exec ? uint32_t(b[std::countr_zero(exec)]) : 0)) goto next;
+        break;
+      }
+      case Op::kLdmatrix: {
+        if (!exec) break;
+        const uint32_t count = in.vec;
+        uint8_t rows[32][16];
+        bool ok = true;
+        for (uint32_t r = 0; r < count * 8 && ok; ++r) {
+          uint64_t addr = a[r] + static_cast<uint64_t>(in.imm);
+          const uint8_t* p = Resolve(in, static_cast<Mem>(in.mod2), addr, 16, int(r), w, false);
+          if (!p) {
+            result = err_;
+            ok = false;
+          } else {
+            std::memcpy(rows[r], p, 16);
+          }
+        }
+        if (!ok) break;
+        uint32_t out[4][32];
+        Ldmatrix(rows, count, (in.flags & kWide) != 0, out);
+        for (uint32_t m = 0; m < count; ++m) {
+          uint64_t* dm = R + size_t{in.v[m]} * 32;
+          ForLanes(exec, [&](int l) { dm[l] = out[m][l]; });
+        }
+        break;
+      }
+      case Op::kMovmatrix: {
+        if (!exec) break;
+        uint32_t src[32];
+        for (int l = 0; l < 32; ++l) src[l] = uint32_t(a[l]);
+        ForLanes(exec, [&](int l) {
+          uint32_t word = 0;
+          for (int e = 0; e < 2; ++e) {
+            // Element (row l/4, col 2(l%4)+e) of the transpose is element
+            // (2(l%4)+e, l/4) of the source, held by lane row*4 + col/2.
+            int row = 2 * (l % 4) + e, col = l / 4;
+            uint32_t half = (src[row * 4 + col / 2] >> (16 * (col % 2))) & 0xFFFF;
+            word |= half << (16 * e);
+          }
+          d[l] = word;
+        });
+        break;
+      }
+      case Op::kMma: {
+        if (!exec) break;
+        const MmaForm& form = ls_->data->mma_forms[in.v[0]];
+        MmaCounts counts;
+        (void)CountMmaRegisters(form, &counts);
+        const uint32_t* list = ls_->data->operand_lists.data() + in.imm;
+        uint64_t* regs[24];
+        for (uint32_t i = 0; i < counts.d + counts.a + counts.b + counts.c; ++i) regs[i] = R + size_t{list[i]} * 32;
+        RunMma(form, counts, regs, exec);
+        break;
+      }
+      case Op::kCpAsync: {
+        const uint32_t size = in.vec;
+        const uint64_t* src_size = c;
+        bool ok = true;
+        ForLanes(exec, [&](int l) {
+          if (!ok) return;
+          uint64_t dst_addr = (a ? a[l] : 0) + static_cast<uint64_t>(in.imm);
+          uint64_t src_addr = (b ? b[l] : 0) + static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(in.v[0])));
+          uint32_t n = src_size ? std::min<uint32_t>(size, uint32_t(src_size[l])) : size;
+          uint8_t* dst = Resolve(in, Mem::kShared, dst_addr, size, l, w, true);
+          const uint8_t* src = n ? Resolve(in, Mem::kGlobal, src_addr, n, l, w, false) : nullptr;
+          if (!dst || (n && !src)) {
+            result = err_;
+            ok = false;
+            return;
+          }
+          if (n) std::memcpy(dst, src, n);
+          std::memset(dst + n, 0, size - n);
+        });
         break;
       }
       case Op::kShfl: {

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/backends/emu/ptx/mma.h"
 #include "server/backends/emu/ptx/ptx.h"
 #include "server/backends/emu/ptx/types.h"
 
@@ -26,6 +27,7 @@ enum class Op : uint16_t {
   kLd, kSt, kAtom, kRed,
   kBra, kCall, kRet, kExit, kTrap,
   kBar, kBarArrive, kBarRed, kWarpSync, kShfl, kVote, kMatch, kActivemask, kDp4a, kDp2a, kShf, kLop3,
+  kLdmatrix, kMovmatrix, kMma, kCpAsync,  // execute_mma.cpp; cp.async copies at once, so its waits are no-ops
 };
 
 enum class Special : uint8_t {
@@ -145,6 +147,10 @@ struct ModuleData {
   std::vector<SharedSymbol> shared;
   std::vector<CallInfo> calls;
   std::vector<std::string> texts;  // distinct opcode texts (Instr::text)
+  // Operands of instructions with more registers than Instr holds (mma):
+  // Instr::imm indexes the first; the instruction's form says how many.
+  std::vector<uint32_t> operand_lists;
+  std::vector<MmaForm> mma_forms;  // Instr::v[0] of an mma indexes this
   std::vector<KernelLayout> layouts;  // parallel to Module::kernels()
   std::unordered_map<std::string, uint32_t> kernel_index;
 };

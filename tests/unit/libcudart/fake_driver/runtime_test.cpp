@@ -195,6 +195,16 @@ TEST_CASE("launch errors", "[launch]") {
   Register();
   CHECK(cudaLaunchKernel(reinterpret_cast<const void*>(&HostStubNoParams), dim3(0), dim3(1), nullptr, 0, nullptr) ==
         cudaErrorInvalidConfiguration);
+  // <<<1, 4096>>> and other limits a real device has: a bad configuration, as CUDA says.
+  CHECK(cudaLaunchKernel(reinterpret_cast<const void*>(&HostStubNoParams), dim3(1), dim3(4096), nullptr, 0,
+                         nullptr) == cudaErrorInvalidConfiguration);
+  CHECK(cudaLaunchKernel(reinterpret_cast<const void*>(&HostStubNoParams), dim3(1), dim3(32, 32, 2), nullptr, 0,
+                         nullptr) == cudaErrorInvalidConfiguration);
+  CHECK(cudaLaunchKernel(reinterpret_cast<const void*>(&HostStubNoParams), dim3(1, 65536), dim3(1), nullptr, 0,
+                         nullptr) == cudaErrorInvalidConfiguration);
+  CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration);
+  CHECK(cudaLaunchKernel(reinterpret_cast<const void*>(&HostStubNoParams), dim3(1), dim3(1024), nullptr, 0,
+                         nullptr) == cudaSuccess);
   cudaGetLastError();
 }
 

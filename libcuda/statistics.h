@@ -1,0 +1,26 @@
+// What the session did, for measuring how chatty a workload is (for example
+// blocking round trips per decoded token of an LLM). Counted always (relaxed
+// atomics, a few ns per call); written only when asked: at process exit,
+// VGPU_STATS=<path> appends one line of key=value pairs to that file
+// ("-" means stderr). Never printed otherwise (design principle 8).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace vgpu::cu {
+
+struct SessionStatistics {
+  std::atomic<uint64_t> posted{0};      // calls nobody waited for
+  std::atomic<uint64_t> landings{0};    // async device-to-host copies
+  std::atomic<uint64_t> round_trips{0}; // calls the caller blocked on
+  std::atomic<uint64_t> batches{0};     // CallBatch messages written
+  std::atomic<uint64_t> bytes{0};       // serialized call bytes written
+};
+
+SessionStatistics& Statistics();
+
+// Writes the line if VGPU_STATS is set. Called once, at exit.
+void ReportStatistics();
+
+}  // namespace vgpu::cu
