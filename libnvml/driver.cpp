@@ -10,6 +10,9 @@ namespace vgpu::nvml {
 namespace {
 
 void* OpenLibcuda() {
+  // A libcuda.so.1 the process already has holds the session: use that one,
+  // never load a second copy (two sessions would disagree about memory).
+  if (void* handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD)) return handle;
   Dl_info info{};
   if (dladdr(reinterpret_cast<void*>(&LoadDriver), &info) != 0 && info.dli_fname != nullptr) {
     std::string path = info.dli_fname;

@@ -26,8 +26,9 @@ struct Driver {
   CUresult (*cuGetExportTable)(const void**, const CUuuid*);
 };
 
-// libcuda.so.1 from the folder this library was loaded from (where vgpu
-// installs both), else whatever the loader finds by that name. Loaded once
+// The libcuda.so.1 the process already loaded, else the one in the folder
+// this library was loaded from (where vgpu installs both), else whatever the
+// loader finds by that name. Loaded once
 // and never closed; nullptr when it or one of the functions is missing.
 const Driver* LoadDriver();
 
