@@ -24,6 +24,17 @@ TEST_CASE("NVML agrees with CUDA: uuid, name, PCI, memory, versions", "[e2e][nvm
   ProgramResult result = RunProgram(Nvml(), {"agree", driver}, {{"VGPU_SERVER", server->address()}});
   INFO(result.output);
   CHECK(result.exit_code == 0);
+  CHECK(result.output.find("vgpu[") == std::string::npos);  // silent unless VGPU_LOG asks
+
+  // With VGPU_LOG=warn the unimplemented name is logged, once.
+  ProgramResult logged =
+      RunProgram(Nvml(), {"agree", driver}, {{"VGPU_SERVER", server->address()}, {"VGPU_LOG", "warn"}});
+  INFO(logged.output);
+  CHECK(logged.exit_code == 0);
+  const std::string line = "nvmlDeviceGetFanSpeed is not supported by vgpu";
+  const size_t first = logged.output.find(line);
+  CHECK(first != std::string::npos);
+  CHECK(logged.output.find(line, first + 1) == std::string::npos);
 }
 
 TEST_CASE("NVML init fails with DRIVER_NOT_LOADED when no server listens", "[e2e][nvml]") {
