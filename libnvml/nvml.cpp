@@ -441,5 +441,21 @@ nvmlReturn_t nvmlDeviceGetArchitecture(nvmlDevice_t device, nvmlDeviceArchitectu
   return NVML_SUCCESS;
 }
 
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses(nvmlDevice_t device, unsigned int* infoCount, void*) {
+  if (infoCount == nullptr) return NVML_ERROR_INVALID_ARGUMENT;
+  VGPU_NVML_DEVICE(device);
+  *infoCount = 0;
+  return NVML_SUCCESS;
+}
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigned int* n, void* infos) {
+  return nvmlDeviceGetComputeRunningProcesses(d, n, infos);
+}
+nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses(nvmlDevice_t d, unsigned int* n, void* infos) {
+  return nvmlDeviceGetComputeRunningProcesses(d, n, infos);
+}
+nvmlReturn_t nvmlDeviceGetGraphicsRunningProcesses_v3(nvmlDevice_t d, unsigned int* n, void* infos) {
+  return nvmlDeviceGetComputeRunningProcesses(d, n, infos);
+}
+
 }  // namespace impl
 }  // namespace vgpu::nvml

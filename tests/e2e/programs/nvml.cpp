@@ -170,6 +170,11 @@ int Agree(const char* expected_driver) {
   nvmlUtilization_t util{};
   EXPECT(NVML(nvmlDeviceGetUtilizationRates, nvmlDevice_t, nvmlUtilization_t*)(dev, &util) == NVML_SUCCESS);
 
+  unsigned int processes = 5;
+  EXPECT(NVML(nvmlDeviceGetComputeRunningProcesses_v3, nvmlDevice_t, unsigned int*, void*)(dev, &processes, nullptr) ==
+         NVML_SUCCESS);
+  EXPECT(processes == 0);
+
   // An unimplemented name: NOT_SUPPORTED, and a bad handle is an argument error.
   unsigned int speed = 0;
   EXPECT(NVML(nvmlDeviceGetFanSpeed, nvmlDevice_t, unsigned int*)(dev, &speed) == NVML_ERROR_NOT_SUPPORTED);
