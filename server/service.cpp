@@ -95,6 +95,7 @@ grpc::Status Service::Hello(grpc::ServerContext*, const wire::HelloRequest* requ
                             " is not supported; this server speaks " + std::to_string(wire::kProtocolVersion));
   }
   reply->set_driver_version(backend_.driver_version());
+  reply->set_host_driver_version(backend_.host_driver_version());
   reply->set_backend(backend_.name());
   reply->set_server("vgpu-server 0.1.0");
   for (const auto& device : backend_.devices()) {

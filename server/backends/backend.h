@@ -145,6 +145,9 @@ class Backend {
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
   virtual int32_t driver_version() const = 0;
+  // The host display-driver version string, e.g. "580.95.05" (what NVML's
+  // nvmlSystemGetDriverVersion says on the GPU host).
+  virtual std::string host_driver_version() const = 0;
   virtual const std::vector<DeviceInfo>& devices() const = 0;
   virtual Result<std::unique_ptr<BackendSession>> OpenSession() = 0;
 };

@@ -46,12 +46,13 @@ void CheckInstalledLinks(const OllamaFixture& f) {
     CHECK(LinkText(folder + "/libcudart.so." + m) == "libcudart.so." + m + "." + minor + ".90");
     CHECK(LinkText(folder + "/libcudart.so." + m + "." + minor + ".90") == f.lib_dir() + "/libcudart.so." + m);
     CHECK(LinkText(folder + "/libcuda.so.1") == f.lib_dir() + "/libcuda.so.1");
-    // vgpu has no cuBLAS or NVML yet: those stay original.
+    // vgpu has no cuBLAS yet: that stays original. NVML is linked beside libcuda.
     CHECK(LinkText(folder + "/libcublas.so." + m) == "libcublas.so." + m + "." + minor + ".4.90");
     CHECK(LinkText(folder + "/libcublas.so." + m + "." + minor + ".4.90").empty());
-    CHECK_FALSE(PathExists(folder + "/libnvidia-ml.so.1"));
+    CHECK(LinkText(folder + "/libnvidia-ml.so.1") == f.lib_dir() + "/libnvidia-ml.so.1");
   }
   CHECK(LinkText(d + "/libcuda.so.1") == f.lib_dir() + "/libcuda.so.1");
+  CHECK(LinkText(d + "/libnvidia-ml.so.1") == f.lib_dir() + "/libnvidia-ml.so.1");
 }
 
 Era AnyEra() { return GENERATE(Era::kA, Era::kB, Era::kC); }
@@ -84,7 +85,7 @@ TEST_CASE("install, verify, rollback restores the tree byte for byte", "[install
     INFO(Show(status));
     CHECK(status.exit_code == 0);
     CHECK(status.out.find("vgpu has no libcublas.so.12 yet") != std::string::npos);
-    CHECK(status.out.find("vgpu has no libnvidia-ml.so.1 yet") != std::string::npos);
+    CHECK(status.out.find("vgpu has no libnvidia-ml.so.1 yet") == std::string::npos);
 
     auto verify = f.Vgpu("verify");
     INFO(Show(verify));

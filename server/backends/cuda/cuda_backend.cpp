@@ -1,5 +1,7 @@
 #include "server/backends/cuda/cuda_backend.h"
 
+#include <cstdio>
+
 #include "common/log.h"
 #include "server/backends/cuda/context.h"
 #include "server/backends/cuda/driver.h"
@@ -7,6 +9,30 @@
 
 namespace vgpu::backend::cuda {
 namespace {
+
+// The display-driver version: /proc/driver/nvidia/version names it
+// ("NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.95.05  ..."); without
+// that file it is derived from cuDriverGetVersion (13000 -> "580.00.00" is
+// not knowable, so the CUDA version itself is given as "13.0").
+std::string ReadHostDriverVersion(int32_t cuda_version) {
+  if (std::FILE* f = std::fopen("/proc/driver/nvidia/version", "r")) {
+    char line[512] = {};
+    const bool got = std::fgets(line, sizeof line, f) != nullptr;
+    std::fclose(f);
+    if (got) {
+      // The first token that looks like N.N(.N): digits and dots with a dot.
+      const char* p = line;
+      while (*p != '\0') {
+        const char* start = p;
+        while ((*p >= '0' && *p <= '9') || *p == '.') ++p;
+        std::string token(start, p);
+        if (p > start && token.find('.') != std::string::npos && token.front() != '.') return token;
+        if (p == start) ++p;
+      }
+    }
+  }
+  return std::to_string(cuda_version / 1000) + "." + std::to_string(cuda_version % 1000 / 10);
+}
 
 // Everything one client owns lives in its contexts, which the session layer
 // holds; a session only knows how to make them.
@@ -30,10 +56,13 @@ class CudaSession final : public BackendSession {
 class CudaBackend final : public Backend {
  public:
   CudaBackend(std::shared_ptr<const Driver> driver, Inventory inventory)
-      : driver_(std::move(driver)), inventory_(std::move(inventory)) {}
+      : driver_(std::move(driver)),
+        inventory_(std::move(inventory)),
+        host_driver_version_(ReadHostDriverVersion(driver_->version)) {}
 
   std::string name() const override { return "cuda"; }
   int32_t driver_version() const override { return driver_->version; }
+  std::string host_driver_version() const override { return host_driver_version_; }
   const std::vector<DeviceInfo>& devices() const override { return inventory_.devices; }
   Result<std::unique_ptr<BackendSession>> OpenSession() override {
     return std::unique_ptr<BackendSession>(new CudaSession(driver_, inventory_.handles));
@@ -42,6 +71,7 @@ class CudaBackend final : public Backend {
  private:
   std::shared_ptr<const Driver> driver_;
   Inventory inventory_;
+  std::string host_driver_version_;
 };
 
 }  // namespace

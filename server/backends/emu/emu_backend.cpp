@@ -27,6 +27,8 @@ class EmuBackend final : public Backend {
 
   std::string name() const override { return "emu"; }
   int32_t driver_version() const override { return 13000; }
+  // A fixed 580-series string: the driver branch that ships CUDA 13.0.
+  std::string host_driver_version() const override { return "580.95.05"; }
   const std::vector<DeviceInfo>& devices() const override { return devices_; }
   Result<std::unique_ptr<BackendSession>> OpenSession() override {
     return std::unique_ptr<BackendSession>(new EmuSession(devices_[0], pool_));
