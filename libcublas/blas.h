@@ -29,6 +29,9 @@ Ret NotSupported(const char* name) {
 const char* StatusName(cublasStatus_t status);
 const char* StatusString(cublasStatus_t status);
 
+// Destroys the server-side handle `id` (0: none was created).
+void ReleaseServerHandle(uint64_t id);
+
 // cuBLAS major version of the library this code is linked into (12 or 13).
 int AbiVersion();
 // cublasGetVersion's answer, e.g. 120804 or 130100.
@@ -36,8 +39,9 @@ int LibraryVersion();
 
 }  // namespace vgpu::blas
 
-// The object behind cublasHandle_t. The id is minted on the client (no round
-// trip) and names the server-side handle once calls are forwarded.
+// The object behind cublasHandle_t. `id` names the server-side handle; it is
+// minted by libcuda (no round trip) at the handle's first computation, when a
+// context is sure to be current.
 struct cublasContext {
   static constexpr uint64_t kMagic = 0x7667707562736c61ull;  // "vgpubsla"
   uint64_t magic = kMagic;

@@ -1,7 +1,6 @@
 // Handle state kept on the client: create/destroy, stream, math and pointer
-// modes, workspace. None of these needs the server; the handle's id names the
-// server-side handle once computations are forwarded.
-#include <atomic>
+// modes, workspace. None of these needs the server; the server-side handle is
+// created with the handle's first computation (gemm.cpp).
 #include <mutex>
 #include <unordered_set>
 
@@ -14,7 +13,6 @@ std::unordered_set<cublasContext*>& Live() {
   static auto* live = new std::unordered_set<cublasContext*>();
   return *live;
 }
-std::atomic<uint64_t> g_next_id{1};
 }  // namespace
 
 cublasContext* Checked(cublasHandle_t handle) {
@@ -33,7 +31,6 @@ VGPU_BLAS_EXPORT cublasStatus_t cublasCreate_v2(cublasHandle_t* handle) {
   if (handle == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
   auto* h = new (std::nothrow) cublasContext();
   if (h == nullptr) return CUBLAS_STATUS_ALLOC_FAILED;
-  h->id = vgpu::blas::g_next_id.fetch_add(1);
   {
     std::lock_guard lock(vgpu::blas::g_mu);
     vgpu::blas::Live().insert(h);
@@ -47,6 +44,7 @@ VGPU_BLAS_EXPORT cublasStatus_t cublasDestroy_v2(cublasHandle_t handle) {
     std::lock_guard lock(vgpu::blas::g_mu);
     if (handle == nullptr || vgpu::blas::Live().erase(handle) == 0) return CUBLAS_STATUS_NOT_INITIALIZED;
   }
+  vgpu::blas::ReleaseServerHandle(handle->id);
   handle->magic = 0;
   delete handle;
   return CUBLAS_STATUS_SUCCESS;

@@ -204,10 +204,22 @@ TEST_CASE("handle state is answered locally, with no server", "[symbols]") {
     CHECK(std::string(name(CUBLAS_STATUS_NOT_SUPPORTED)) == "CUBLAS_STATUS_NOT_SUPPORTED");
     CHECK(std::string(string(CUBLAS_STATUS_SUCCESS)) == "success");
 
-    // Not forwarded yet: a clear status, never a crash.
+    // Checked locally, before anything is sent: bad shapes and type combinations.
     float one = 1.0f;
-    CHECK(gemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 1, 1, 1, &one, nullptr, 1, nullptr, 1, &one, nullptr, 1) ==
-          CUBLAS_STATUS_NOT_SUPPORTED);
+    CHECK(gemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 4, 1, 1, &one, nullptr, 1, nullptr, 1, &one, nullptr, 4) ==
+          CUBLAS_STATUS_INVALID_VALUE);
+    CHECK(gemm(h, static_cast<cublasOperation_t>(7), CUBLAS_OP_N, 1, 1, 1, &one, nullptr, 1, nullptr, 1, &one, nullptr,
+               1) == CUBLAS_STATUS_INVALID_VALUE);
+    using GemmExFn = cublasStatus_t (*)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int, const void*,
+                                        const void*, cudaDataType, int, const void*, cudaDataType, int, const void*,
+                                        void*, cudaDataType, int, cublasComputeType_t, cublasGemmAlgo_t);
+    auto gemm_ex = reinterpret_cast<GemmExFn>(dlsym(lib, "cublasGemmEx"));
+    CHECK(gemm_ex(h, CUBLAS_OP_N, CUBLAS_OP_N, 1, 1, 1, &one, nullptr, CUDA_R_16F, 1, nullptr, CUDA_R_16F, 1, &one,
+                  nullptr, CUDA_R_32F, 1, CUBLAS_COMPUTE_16F, CUBLAS_GEMM_DEFAULT) == CUBLAS_STATUS_NOT_SUPPORTED);
+    // Empty products are done without the server.
+    CHECK(gemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 0, 1, 1, &one, nullptr, 1, nullptr, 1, &one, nullptr, 1) ==
+          CUBLAS_STATUS_SUCCESS);
+    // Not forwarded yet: a clear status, never a crash.
     float r = 0;
     CHECK(dot(h, 1, nullptr, 1, nullptr, 1, &r) == CUBLAS_STATUS_NOT_SUPPORTED);
 
