@@ -230,6 +230,7 @@ void SetStream(wire::Call& call, uint64_t stream) {
     case wire::Call::kLaunchKernel: call.mutable_launch_kernel()->set_stream(stream); break;
     case wire::Call::kEventRecord: call.mutable_event_record()->set_stream(stream); break;
     case wire::Call::kStreamWaitEvent: call.mutable_stream_wait_event()->set_stream(stream); break;
+    case wire::Call::kBlasGemm: call.mutable_blas_gemm()->set_stream(stream); break;
     default: break;  // not stream-ordered: never recorded
   }
 }

@@ -1,18 +1,20 @@
 # vgpu-server: the service, sessions, and the backends.
 add_library(vgpu_backend_emu STATIC
+  backends/emu/blas.cpp
   backends/emu/context.cpp
   backends/emu/emu_backend.cpp
   backends/emu/inventory.cpp
   backends/emu/memory.cpp
   backends/emu/module.cpp)
 target_include_directories(vgpu_backend_emu PRIVATE ${CUDAToolkit_INCLUDE_DIRS})
-target_link_libraries(vgpu_backend_emu PUBLIC vgpu_common vgpu_ptx vgpu_image)
+target_link_libraries(vgpu_backend_emu PUBLIC vgpu_common vgpu_ptx vgpu_image vgpu_emu_blas)
 
 add_library(vgpu_server_core STATIC
   backends/factory.cpp
   image_cache.cpp
   service.cpp
   session/allocation_table.cpp
+  session/blas.cpp
   session/context.cpp
   session/event.cpp
   session/memory.cpp

@@ -79,6 +79,21 @@ struct LaunchConfig {
   bool cooperative = false;
 };
 
+// One cuBLAS GEMM call, checked by the session (handle, shape, strided
+// ranges, the pointer arrays themselves); the backend checks each pointer it
+// reads from a pointer array against the session's memory.
+struct BlasGemm {
+  bool trans_a = false, trans_b = false;
+  int64_t m = 0, n = 0, k = 0;
+  double alpha = 1, beta = 0;
+  DevicePtr a = 0, b = 0, c = 0;
+  int32_t a_type = 0, b_type = 0, c_type = 0, compute = 0;  // cudaDataType_t, cublasComputeType_t
+  int64_t lda = 0, ldb = 0, ldc = 0;
+  int64_t batch = 1;
+  bool pointer_arrays = false;
+  int64_t stride_a = 0, stride_b = 0, stride_c = 0;  // elements
+};
+
 struct MemInfo {
   uint64_t free = 0;
   uint64_t total = 0;
@@ -131,6 +146,13 @@ class Context {
   virtual Status Launch(Handle module, uint32_t function, const LaunchConfig& config,
                         std::span<const uint8_t> params, Handle stream) = 0;
   virtual Status FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) = 0;
+
+  // ---- cuBLAS ----
+  // Handles are created lazily by the backend, one per client handle id.
+  virtual Status BlasDestroy(uint64_t /*handle*/) { return Status(); }
+  virtual Status BlasGemm(uint64_t /*handle*/, const backend::BlasGemm& /*gemm*/, Handle /*stream*/) {
+    return Status(Code::kNotSupported, "this backend has no cuBLAS");
+  }
 };
 
 // Everything one client owns. Destroying it frees all of it.

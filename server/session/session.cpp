@@ -117,6 +117,10 @@ Status Session::Dispatch(wire::Call& call, Outcome& out) {
     case C::kModuleUnload: return ModuleUnload(call.module_unload(), out);
     case C::kLaunchKernel: return LaunchKernel(call.launch_kernel(), out);
     case C::kFuncSetAttribute: return FuncSetAttribute(call.func_set_attribute(), out);
+    // cuBLAS
+    case C::kBlasCreate: return BlasCreate(call.blas_create(), out);
+    case C::kBlasDestroy: return BlasDestroy(call.blas_destroy(), out);
+    case C::kBlasGemm: return BlasGemm(call.blas_gemm(), out);
     case C::OP_NOT_SET: break;
   }
   return NotSupported("call " + std::to_string(call.seq()) + " names no operation this server knows");

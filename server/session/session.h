@@ -4,6 +4,8 @@
 // where waits on the device happen, so the executor never blocks on the GPU.
 #pragma once
 
+#include <map>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -103,12 +105,17 @@ class Session {
   Status ModuleUnload(const wire::ModuleUnload& op, Outcome& out);
   Status LaunchKernel(const wire::LaunchKernel& op, Outcome& out);
   Status FuncSetAttribute(const wire::FuncSetAttribute& op, Outcome& out);
+  // cuBLAS
+  Status BlasCreate(const wire::BlasCreate& op, Outcome& out);
+  Status BlasDestroy(const wire::BlasDestroy& op, Outcome& out);
+  Status BlasGemm(const wire::BlasGemm& op, Outcome& out);
 
   backend::Backend& backend_;
   ImageCache& images_;
   const uint64_t id_;
   std::unique_ptr<backend::BackendSession> backend_session_;
   HandleTable<ContextState> contexts_{"context"};
+  std::map<uint64_t, uint64_t> blas_handles_;  // cuBLAS handle id -> context id
   AllocationTable allocations_;
   Status pending_;  // writer thread only: first asynchronous error not yet reported
 };

@@ -455,3 +455,33 @@ TEST_CASE("gpu: contexts die with pending work and unrun waits", "[gpu][context]
   auto info = ctx->MemGetInfo();
   CHECK(info.ok());
 }
+
+TEST_CASE("gpu: cuBLAS GEMM through the host's libcublas", "[gpu][blas]") {
+  VGPU_REQUIRE_GPU();
+  auto ctx = NewContext(backend);
+  auto stream = ctx->StreamCreate(CU_STREAM_NON_BLOCKING, 0);
+  REQUIRE(stream.ok());
+  const float a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8};
+  auto pa = ctx->MemAlloc(sizeof a), pb = ctx->MemAlloc(sizeof b), pc = ctx->MemAlloc(sizeof a);
+  REQUIRE((pa.ok() && pb.ok() && pc.ok()));
+  REQUIRE(ctx->MemcpyHtoD(*pa, std::string(reinterpret_cast<const char*>(a), sizeof a), *stream).ok());
+  REQUIRE(ctx->MemcpyHtoD(*pb, std::string(reinterpret_cast<const char*>(b), sizeof b), *stream).ok());
+  vgpu::backend::BlasGemm g;
+  g.m = g.n = g.k = 2;
+  g.lda = g.ldb = g.ldc = 2;
+  g.a = *pa, g.b = *pb, g.c = *pc;
+  g.a_type = g.b_type = g.c_type = 0;  // CUDA_R_32F
+  g.compute = 68;                      // CUBLAS_COMPUTE_32F
+  g.alpha = 1, g.beta = 0;
+  Status s = ctx->BlasGemm(7, g, *stream);
+  if (s.code() == Code::kNotSupported) {
+    SUCCEED("no libcublas on this host: " + s.ToString());
+    return;
+  }
+  REQUIRE(s.ok());
+  const std::string out = ReadBack(*ctx, *pc, sizeof a, *stream);
+  float c[4];
+  std::memcpy(c, out.data(), sizeof c);
+  CHECK((c[0] == 23 && c[1] == 34 && c[2] == 31 && c[3] == 46));
+  CHECK(ctx->BlasDestroy(7).ok());
+}

@@ -46,9 +46,11 @@ void CheckInstalledLinks(const OllamaFixture& f) {
     CHECK(LinkText(folder + "/libcudart.so." + m) == "libcudart.so." + m + "." + minor + ".90");
     CHECK(LinkText(folder + "/libcudart.so." + m + "." + minor + ".90") == f.lib_dir() + "/libcudart.so." + m);
     CHECK(LinkText(folder + "/libcuda.so.1") == f.lib_dir() + "/libcuda.so.1");
-    // vgpu has no cuBLAS yet: that stays original. NVML is linked beside libcuda.
-    CHECK(LinkText(folder + "/libcublas.so." + m) == "libcublas.so." + m + "." + minor + ".4.90");
-    CHECK(LinkText(folder + "/libcublas.so." + m + "." + minor + ".4.90").empty());
+    // cuBLAS chains: names kept, the last file is vgpu's link.
+    for (const std::string base : {"libcublas", "libcublasLt"}) {
+      CHECK(LinkText(folder + "/" + base + ".so." + m) == base + ".so." + m + "." + minor + ".4.90");
+      CHECK(LinkText(folder + "/" + base + ".so." + m + "." + minor + ".4.90") == f.lib_dir() + "/" + base + ".so." + m);
+    }
     CHECK(LinkText(folder + "/libnvidia-ml.so.1") == f.lib_dir() + "/libnvidia-ml.so.1");
   }
   CHECK(LinkText(d + "/libcuda.so.1") == f.lib_dir() + "/libcuda.so.1");
@@ -84,7 +86,7 @@ TEST_CASE("install, verify, rollback restores the tree byte for byte", "[install
     auto status = f.Vgpu("status");
     INFO(Show(status));
     CHECK(status.exit_code == 0);
-    CHECK(status.out.find("vgpu has no libcublas.so.12 yet") != std::string::npos);
+    CHECK(status.out.find("vgpu has no libcublas") == std::string::npos);
     CHECK(status.out.find("vgpu has no libnvidia-ml.so.1 yet") == std::string::npos);
 
     auto verify = f.Vgpu("verify");

@@ -42,7 +42,7 @@ class CudaContext final : public Context {
   static Result<std::unique_ptr<Context>> Create(std::shared_ptr<const Driver> driver, CUdevice device,
                                                  int ordinal, uint32_t flags);
   explicit CudaContext(std::shared_ptr<ContextState> state);
-  ~CudaContext() override = default;
+  ~CudaContext() override;  // blas.cpp: destroys the cuBLAS handles first
 
   // ---- memory (memory.cpp, context.cpp) ----
   Result<DevicePtr> MemAlloc(uint64_t bytesize) override;
@@ -79,6 +79,10 @@ class CudaContext final : public Context {
                 Handle stream) override;
   Status FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) override;
 
+  // ---- cuBLAS (blas.cpp): the host's libcublas, one real handle per client handle ----
+  Status BlasDestroy(uint64_t handle) override;
+  Status BlasGemm(uint64_t handle, const backend::BlasGemm& gemm, Handle stream) override;
+
  private:
   struct Kernel {
     CUfunction function = nullptr;
@@ -102,6 +106,7 @@ class CudaContext final : public Context {
   std::set<CUstream> streams_;      // created here and not destroyed: Synchronize covers them
   CUstream event_stream_ = nullptr;  // private, non-blocking: EventSynchronize snapshots an event on it
   std::map<Handle, Module> modules_;
+  std::map<uint64_t, void*> blas_handles_;  // client handle id -> cublasHandle_t
 };
 
 inline CUstream ToStream(Handle h) { return reinterpret_cast<CUstream>(static_cast<uintptr_t>(h)); }

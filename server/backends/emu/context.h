@@ -50,6 +50,8 @@ class EmuContext final : public Context {
                 Handle stream) override;
   Status FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) override;
 
+  Status BlasGemm(uint64_t handle, const backend::BlasGemm& gemm, Handle stream) override;
+
  private:
   struct Event {
     uint32_t flags = 0;
