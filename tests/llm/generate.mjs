@@ -3,6 +3,7 @@
 // token ids, the five most likely tokens of each step and timings.
 //
 //   node generate.mjs <model.gguf> <cpu|cuda> <fa:0|1> [tokens]
+import {readFileSync} from "node:fs";
 import {getLlama} from "node-llama-cpp";
 
 const [modelPath, gpu, flashAttention, count = "16"] = process.argv.slice(2);
@@ -28,7 +29,13 @@ for await (const out of sequence.evaluateWithMetadata(prompt, {probabilities: tr
   if (generated.length >= Number(count)) break;
 }
 const end = process.hrtime.bigint();
+// Which CUDA libraries this process really mapped (the prebuilt build and
+// the runtime it bound to).
+const mapped = [...new Set(readFileSync("/proc/self/maps", "utf8").split("\n")
+  .map((line) => line.split(/\s+/)[5] ?? "")
+  .filter((path) => /lib(ggml-cuda|cudart|cublas|cuda|nvidia-ml)\.so/.test(path)))];
 console.log(JSON.stringify({
+  mapped,
   gpu: llama.gpu,
   gpuLayers: model.gpuLayers,
   promptTokens: prompt.length,

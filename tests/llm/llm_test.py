@@ -208,6 +208,17 @@ def main():
                         problems = []
                         if gpu["gpu"] != "cuda":
                             problems.append(f"ran on {gpu['gpu']}, not cuda")
+                        # The build for this CUDA version ran on vgpu's runtime of that version
+                        # (a failed attempt may leave another runtime mapped, but not vgpu's).
+                        mapped = [os.path.realpath(p) for p in gpu.get("mapped", [])]
+                        vgpu_lib = os.path.realpath(args.lib_dir)
+                        vgpu_runtimes = [p for p in mapped if p.startswith(vgpu_lib) and "libcudart.so" in p]
+                        ggml = [p for p in mapped if p.endswith("libggml-cuda.so")]
+                        want_fallback = abi == "12"
+                        if vgpu_runtimes != [os.path.join(vgpu_lib, f"libcudart.so.{abi}")]:
+                            problems.append(f"vgpu runtimes mapped: {vgpu_runtimes}, want only libcudart.so.{abi}")
+                        if any("/fallback/" in p for p in ggml) != want_fallback:
+                            problems.append(f"ggml builds mapped: {ggml}")
                         if gpu["gpuLayers"] < 3:
                             problems.append(f"only {gpu['gpuLayers']} layers offloaded")
                         if sum(calls) < 100:
@@ -304,7 +315,9 @@ def ollama_layout(args, server, failures):
             print(f"FAIL ollama {step}: {e}")
             return
         on_cuda = got["gpu"] == "cuda" and got["gpuLayers"] > 0
-        ok = on_cuda == want_cuda and got["tokens"] == cpu["tokens"]
+        # On the CPU the tokens are the CPU's own; on CUDA, as in the main test.
+        same = compare(cpu, got) is None if on_cuda else got["tokens"] == cpu["tokens"]
+        ok = on_cuda == want_cuda and same
         print(f"{'ok  ' if ok else 'FAIL'} ollama {step}: gpu={got['gpu']} layers={got['gpuLayers']}")
         if not ok:
             failures.append(f"ollama {step}: gpu={got['gpu']} layers={got['gpuLayers']} tokens {got['tokens']} vs cpu {cpu['tokens']}")
