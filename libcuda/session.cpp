@@ -74,7 +74,7 @@ class GrpcSession final : public Session {
   const wire::HelloReply& hello() const override { return hello_; }
 
   Result<std::unique_ptr<wire::Reply>> Call(wire::Call call) override {
-    Statistics().round_trips.fetch_add(1, std::memory_order_relaxed);
+    CountRoundTrip(static_cast<int>(call.op_case()));
     call.set_want_reply(true);
     Waiter waiter;
     uint64_t seq = 0;

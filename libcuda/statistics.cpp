@@ -5,12 +5,31 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
 
 namespace vgpu::cu {
 
 SessionStatistics& Statistics() {
-  static SessionStatistics statistics;
-  return statistics;
+  static auto* statistics = new SessionStatistics;  // never destroyed, as below
+  return *statistics;
+}
+
+namespace {
+std::mutex g_by_op_mutex;
+// Never destroyed: the report runs from an atexit handler registered before
+// the first count, after function-local statics would already be gone.
+std::map<int, uint64_t>& RoundTripsByOp() {
+  static auto* by_op = new std::map<int, uint64_t>;
+  return *by_op;
+}
+}  // namespace
+
+void CountRoundTrip(int op) {
+  Statistics().round_trips.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(g_by_op_mutex);
+  ++RoundTripsByOp()[op];
 }
 
 void ReportStatistics() {
@@ -19,11 +38,18 @@ void ReportStatistics() {
   const SessionStatistics& s = Statistics();
   FILE* out = std::strcmp(path, "-") == 0 ? stderr : std::fopen(path, "a");
   if (out == nullptr) return;
-  std::fprintf(out, "vgpu-stats pid=%d posted=%llu landings=%llu round_trips=%llu batches=%llu bytes=%llu\n",
+  std::string by_op;
+  {
+    std::lock_guard lock(g_by_op_mutex);
+    for (auto [op, n] : RoundTripsByOp()) by_op += (by_op.empty() ? "" : ",") + std::to_string(op) + ":" + std::to_string(n);
+  }
+  std::fprintf(out, "vgpu-stats pid=%d posted=%llu landings=%llu round_trips=%llu batches=%llu bytes=%llu "
+               "round_trips_by_op=%s\n",
                static_cast<int>(getpid()), static_cast<unsigned long long>(s.posted.load()),
                static_cast<unsigned long long>(s.landings.load()),
                static_cast<unsigned long long>(s.round_trips.load()),
-               static_cast<unsigned long long>(s.batches.load()), static_cast<unsigned long long>(s.bytes.load()));
+               static_cast<unsigned long long>(s.batches.load()), static_cast<unsigned long long>(s.bytes.load()),
+               by_op.empty() ? "-" : by_op.c_str());
   if (out != stderr) std::fclose(out);
 }
 

@@ -20,6 +20,10 @@ struct SessionStatistics {
 
 SessionStatistics& Statistics();
 
+// Counts one blocking call by its wire op (the Call.op field number), so the
+// report says which calls cost round trips.
+void CountRoundTrip(int op);
+
 // Writes the line if VGPU_STATS is set. Called once, at exit.
 void ReportStatistics();
 

@@ -130,7 +130,8 @@ def read_stats(path):
     lines = [l for l in open(path) if l.startswith("vgpu-stats")]
     if not lines:
         return {}
-    return {k: int(v) for k, v in (kv.split("=") for kv in lines[-1].split()[1:])}
+    pairs = dict(kv.split("=", 1) for kv in lines[-1].split()[1:])
+    return {k: int(v) if v.isdigit() else v for k, v in pairs.items()}
 
 
 def make_model(args, kind):
