@@ -1,7 +1,7 @@
 // Runs one CUDA program against a fresh vgpu-server (emu backend):
-//   vgpu_cublas_e2e_runner <program> [args...]
+//   vgpu_e2e_runner <program> [args...]
 // The program sees VGPU_SERVER=<address> and LD_LIBRARY_PATH=<client libs>,
-// so it loads vgpu's libcudart, libcublas and libcuda. Exit status: the program's
+// so it loads vgpu's libraries (libcudart, libcublas, libcuda). Exit status: the program's
 // (1 if it was killed or ran past the harness's time limit).
 #include <cstdio>
 #include <string>
