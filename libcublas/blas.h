@@ -32,10 +32,12 @@ const char* StatusString(cublasStatus_t status);
 // Destroys the server-side handle `id` (0: none was created).
 void ReleaseServerHandle(uint64_t id);
 
-// cuBLAS major version of the library this code is linked into (12 or 13).
-int AbiVersion();
 // cublasGetVersion's answer, e.g. 120804 or 130100.
 int LibraryVersion();
+// The CUDA runtime version this library is paired with (12080 or 13000).
+size_t CudartVersion();
+// cublas(Lt)GetProperty: the parts of LibraryVersion().
+cublasStatus_t LibraryProperty(libraryPropertyType type, int* value);
 
 }  // namespace vgpu::blas
 

@@ -17,9 +17,3 @@
 #include "libcublas/api.def"
 #undef VGPU_BLAS
 #pragma GCC diagnostic pop
-
-namespace vgpu::blas {
-int AbiVersion() { return VGPU_BLAS_ABI; }
-// 12.8.4 (what CUDA 12.8 ships) and the 13.x headers vgpu is built with.
-int LibraryVersion() { return VGPU_BLAS_ABI == 12 ? 120804 : CUBLAS_VERSION; }
-}  // namespace vgpu::blas

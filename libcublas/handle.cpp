@@ -147,18 +147,11 @@ VGPU_BLAS_EXPORT cublasStatus_t cublasGetVersion_v2(cublasHandle_t handle, int* 
 }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasGetProperty(libraryPropertyType type, int* value) {
-  if (value == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
-  int v = vgpu::blas::LibraryVersion();
-  switch (type) {
-    case MAJOR_VERSION: *value = v / 10000; return CUBLAS_STATUS_SUCCESS;
-    case MINOR_VERSION: *value = v / 100 % 100; return CUBLAS_STATUS_SUCCESS;
-    case PATCH_LEVEL: *value = v % 100; return CUBLAS_STATUS_SUCCESS;
-  }
-  return CUBLAS_STATUS_INVALID_VALUE;
+  return vgpu::blas::LibraryProperty(type, value);
 }
 
 VGPU_BLAS_EXPORT size_t cublasGetCudartVersion(void) {
-  return vgpu::blas::AbiVersion() == 12 ? 12080 : 13000;
+  return vgpu::blas::CudartVersion();
 }
 
 VGPU_BLAS_EXPORT const char* cublasGetStatusName(cublasStatus_t status) { return vgpu::blas::StatusName(status); }

@@ -15,11 +15,6 @@ struct cublasLtContext {
   uint64_t magic = 0x7667707562736c74ull;
 };
 
-namespace vgpu::blas {
-int AbiVersion() { return VGPU_BLAS_ABI; }
-int LibraryVersion() { return VGPU_BLAS_ABI == 12 ? 120804 : CUBLAS_VERSION; }
-}  // namespace vgpu::blas
-
 extern "C" {
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasLtCreate(cublasLtHandle_t* lightHandle) {
@@ -37,19 +32,12 @@ VGPU_BLAS_EXPORT cublasStatus_t cublasLtDestroy(cublasLtHandle_t lightHandle) {
 }
 
 VGPU_BLAS_EXPORT size_t cublasLtGetVersion(void) { return static_cast<size_t>(vgpu::blas::LibraryVersion()); }
-VGPU_BLAS_EXPORT size_t cublasLtGetCudartVersion(void) { return VGPU_BLAS_ABI == 12 ? 12080 : 13000; }
+VGPU_BLAS_EXPORT size_t cublasLtGetCudartVersion(void) { return vgpu::blas::CudartVersion(); }
 VGPU_BLAS_EXPORT const char* cublasLtGetStatusName(cublasStatus_t status) { return vgpu::blas::StatusName(status); }
 VGPU_BLAS_EXPORT const char* cublasLtGetStatusString(cublasStatus_t status) { return vgpu::blas::StatusString(status); }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasLtGetProperty(libraryPropertyType type, int* value) {
-  if (value == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
-  int v = vgpu::blas::LibraryVersion();
-  switch (type) {
-    case MAJOR_VERSION: *value = v / 10000; return CUBLAS_STATUS_SUCCESS;
-    case MINOR_VERSION: *value = v / 100 % 100; return CUBLAS_STATUS_SUCCESS;
-    case PATCH_LEVEL: *value = v % 100; return CUBLAS_STATUS_SUCCESS;
-  }
-  return CUBLAS_STATUS_INVALID_VALUE;
+  return vgpu::blas::LibraryProperty(type, value);
 }
 
 }  // extern "C"
