@@ -69,7 +69,7 @@ class Server:
 def run_generate(node_dir, model, gpu, flash_attention, env_extra, timeout, tokens):
     env = dict(os.environ)
     env.update(env_extra)
-    env["NODE_PATH"] = os.path.join(node_dir, "node_modules")
+    # Next to node_modules, where an ES module resolves its imports.
     script = os.path.join(node_dir, "generate.mjs")
     shutil.copy(os.path.join(HERE, "generate.mjs"), script)
     proc = subprocess.run(["node", script, model, gpu, "1" if flash_attention else "0", str(tokens)],
@@ -135,11 +135,16 @@ def read_stats(path):
 
 
 def make_model(args, kind):
-    path = os.path.join(args.work, f"tiny-llama-{kind}.gguf")
+    folder = args.model_dir or args.work
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"tiny-llama-{kind}.gguf")
     if not os.path.exists(path):
+        # Tests sharing the folder may race here: each writes its own temporary
+        # file and the rename is atomic (the bytes are the same).
+        tmp = f"{path}.{os.getpid()}.tmp"
         subprocess.run([sys.executable, os.path.join(HERE, "make_tiny_llama.py"), "--vocab", args.vocab,
-                        "--type", kind, "-o", path + ".tmp"], check=True)
-        os.replace(path + ".tmp", path)
+                        "--type", kind, "-o", tmp], check=True)
+        os.replace(tmp, path)
     return path
 
 
@@ -149,7 +154,8 @@ def main():
     ap.add_argument("--lib-dir", required=True, help="vgpu's client libraries (<build>/lib/vgpu)")
     ap.add_argument("--node-dir", required=True, help="folder whose node_modules holds node-llama-cpp")
     ap.add_argument("--vocab", required=True, help="ggml-vocab-llama-spm.gguf")
-    ap.add_argument("--work", required=True, help="scratch folder (models are cached there)")
+    ap.add_argument("--work", required=True, help="scratch folder")
+    ap.add_argument("--model-dir", help="where generated models are cached (default: --work)")
     ap.add_argument("--models", default="q8_0,f16")
     ap.add_argument("--abi", default="13", help="13, 12 or 13,12: which prebuilt CUDA build to run")
     ap.add_argument("--flash-attention", default="0,1")
