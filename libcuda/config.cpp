@@ -24,13 +24,30 @@ std::string RealReadFile(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
 }
 
-bool ParseTimeout(const std::string& text, int* out) {
+// A positive number of milliseconds in [min, max].
+bool ParseMilliseconds(const std::string& text, long min, long max, int* out) {
   char* end = nullptr;
   long value = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || value <= 0 || value > 600000) return false;
+  if (text.empty() || *end != '\0' || value < min || value > max) return false;
   *out = static_cast<int>(value);
   return true;
 }
+
+struct TimeoutSetting {
+  const char* key;  // in client.conf
+  const char* env;
+  long min, max;
+  int ClientConfig::*field;
+};
+
+// The server refuses pings more often than every 5 s (it would close the
+// connection), so keepalive_time_ms starts there.
+constexpr TimeoutSetting kTimeouts[] = {
+    {"connect_timeout_ms", "VGPU_CONNECT_TIMEOUT_MS", 1, 600000, &ClientConfig::connect_timeout_ms},
+    {"call_timeout_ms", "VGPU_CALL_TIMEOUT_MS", 1, 7L * 24 * 3600 * 1000, &ClientConfig::call_timeout_ms},
+    {"keepalive_time_ms", "VGPU_KEEPALIVE_TIME_MS", 5000, 3600000, &ClientConfig::keepalive_time_ms},
+    {"keepalive_timeout_ms", "VGPU_KEEPALIVE_TIMEOUT_MS", 1, 600000, &ClientConfig::keepalive_timeout_ms},
+};
 
 }  // namespace
 
@@ -75,9 +92,12 @@ ClientConfig LoadClientConfig(const char* (*getenv_fn)(const char*), std::string
         config.source = file_path;
       }
       if (auto it = values.find("token"); it != values.end()) config.token = it->second;
-      if (auto it = values.find("connect_timeout_ms"); it != values.end() &&
-                                                       !ParseTimeout(it->second, &config.connect_timeout_ms)) {
-        VGPU_LOG(Warn, "config", "%s: bad connect_timeout_ms '%s'", file_path.c_str(), it->second.c_str());
+      for (const TimeoutSetting& setting : kTimeouts) {
+        auto it = values.find(setting.key);
+        if (it != values.end() && !ParseMilliseconds(it->second, setting.min, setting.max, &(config.*setting.field))) {
+          VGPU_LOG(Warn, "config", "%s: bad %s '%s' (milliseconds, %ld..%ld)", file_path.c_str(), setting.key,
+                   it->second.c_str(), setting.min, setting.max);
+        }
       }
     }
   }
@@ -86,9 +106,10 @@ ClientConfig LoadClientConfig(const char* (*getenv_fn)(const char*), std::string
     config.source = "VGPU_SERVER";
   }
   if (const char* token = getenv_fn("VGPU_TOKEN"); token && *token) config.token = token;
-  if (const char* timeout = getenv_fn("VGPU_CONNECT_TIMEOUT_MS"); timeout && *timeout) {
-    if (!ParseTimeout(timeout, &config.connect_timeout_ms)) {
-      VGPU_LOG(Warn, "config", "bad VGPU_CONNECT_TIMEOUT_MS '%s'", timeout);
+  for (const TimeoutSetting& setting : kTimeouts) {
+    const char* value = getenv_fn(setting.env);
+    if (value && *value && !ParseMilliseconds(value, setting.min, setting.max, &(config.*setting.field))) {
+      VGPU_LOG(Warn, "config", "bad %s '%s' (milliseconds, %ld..%ld)", setting.env, value, setting.min, setting.max);
     }
   }
   return config;

@@ -1,5 +1,7 @@
-// Where the client finds its server. Order: environment (VGPU_SERVER,
-// VGPU_TOKEN, VGPU_CONNECT_TIMEOUT_MS), then the file /etc/vgpu/client.conf
+// Where the client finds its server and how long it waits for it. Order:
+// environment (VGPU_SERVER, VGPU_TOKEN, VGPU_CONNECT_TIMEOUT_MS,
+// VGPU_CALL_TIMEOUT_MS, VGPU_KEEPALIVE_TIME_MS, VGPU_KEEPALIVE_TIMEOUT_MS),
+// then the file /etc/vgpu/client.conf
 // (or $VGPU_CONFIG), then 127.0.0.1:50051. Ollama rebuilds its runners'
 // environment, so the file is the dependable route.
 #pragma once
@@ -16,6 +18,15 @@ struct ClientConfig {
   std::string server = "127.0.0.1:50051";
   std::string token;
   int connect_timeout_ms = 2000;
+  // The longest one synchronizing call may wait for its reply (or one batch
+  // for its write) before the session is declared lost. Generous: a long
+  // kernel is legitimate; a dead or unreachable server is found by keepalive.
+  int call_timeout_ms = 10 * 60 * 1000;
+  // HTTP/2 pings on the channel: one every keepalive_time_ms while idle,
+  // and no answer within keepalive_timeout_ms closes the session. A dead,
+  // stopped or partitioned server surfaces within time + timeout.
+  int keepalive_time_ms = 10000;
+  int keepalive_timeout_ms = 10000;
   std::string source = "default";  // where `server` came from, for messages
 };
 

@@ -4,7 +4,9 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -42,6 +44,7 @@ class GrpcSession final : public Session {
     if (!stream_) return Status(Code::kNoDevice, "cannot open a session with vgpu-server at " + config_.server);
     reader_ = std::thread([this] { ReadReplies(); });
     flusher_ = std::thread([this] { FlushLater(); });
+    watchdog_ = std::thread([this] { Watch(); });
     return Status();
   }
 
@@ -69,6 +72,12 @@ class GrpcSession final : public Session {
       }
     }
     if (reader_.joinable()) reader_.join();
+    {
+      std::lock_guard lock(mutex_);
+      watch_stop_ = true;
+    }
+    watch_.notify_all();
+    if (watchdog_.joinable()) watchdog_.join();
   }
 
   const wire::HelloReply& hello() const override { return hello_; }
@@ -77,6 +86,8 @@ class GrpcSession final : public Session {
     CountRoundTrip(static_cast<int>(call.op_case()));
     call.set_want_reply(true);
     Waiter waiter;
+    waiter.deadline = Deadline();
+    waiter.op = static_cast<int>(call.op_case());
     uint64_t seq = 0;
     {
       std::lock_guard write_lock(write_mutex_);
@@ -84,6 +95,7 @@ class GrpcSession final : public Session {
       if (dead_) return dead_status_;
       seq = Enqueue(std::move(call));
       waiters_[seq] = &waiter;
+      watch_.notify_all();
       FlushLocked(lock);
     }
     std::unique_lock lock(mutex_);
@@ -112,9 +124,12 @@ class GrpcSession final : public Session {
   }
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct Waiter {
     bool done = false;
     std::unique_ptr<wire::Reply> reply;
+    Clock::time_point deadline;  // the session is lost if no reply by then
+    int op = 0;                  // for the message
   };
   struct Landing {
     uint8_t* dst;
@@ -154,10 +169,53 @@ class GrpcSession final : public Session {
     Statistics().batches.fetch_add(1, std::memory_order_relaxed);
     Statistics().bytes.fetch_add(pending_bytes_, std::memory_order_relaxed);
     pending_bytes_ = 0;
+    write_deadline_ = Deadline();
+    writing_ = true;
+    watch_.notify_all();
     lock.unlock();
     bool written = stream_->Write(batch);
     lock.lock();
+    writing_ = false;
     if (!written) MarkDead("the stream to vgpu-server closed");
+  }
+
+  Clock::time_point Deadline() const { return Clock::now() + std::chrono::milliseconds(config_.call_timeout_ms); }
+
+  // Bounds every wait on the server: a reply that does not come, or a batch
+  // the server does not take, within call_timeout_ms ends the session (a
+  // stream whose state is unknown cannot be resumed). Cancelling the call
+  // also wakes a Write or Read blocked inside gRPC. Dead or unreachable
+  // servers are usually found sooner, by keepalive.
+  void Watch() {
+    std::unique_lock lock(mutex_);
+    while (!watch_stop_ && !dead_) {
+      Clock::time_point now = Clock::now();
+      Clock::time_point next = now + std::chrono::hours(1);
+      std::string expired;
+      for (const auto& [seq, waiter] : waiters_) {
+        if (waiter->deadline <= now) {
+          expired = "no reply to call " + std::to_string(seq) + " (op " + std::to_string(waiter->op) + ") within " +
+                    std::to_string(config_.call_timeout_ms) + " ms (call_timeout_ms)";
+          break;
+        }
+        next = std::min(next, waiter->deadline);
+      }
+      if (expired.empty() && writing_) {
+        if (write_deadline_ <= now) {
+          expired = "vgpu-server took no calls for " + std::to_string(config_.call_timeout_ms) +
+                    " ms (call_timeout_ms)";
+        } else {
+          next = std::min(next, write_deadline_);
+        }
+      }
+      if (!expired.empty()) {
+        MarkDead(expired);
+        lock.unlock();
+        context_.TryCancel();
+        return;
+      }
+      watch_.wait_until(lock, next);
+    }
   }
 
   // Sends queued calls that no synchronizing call has sent after kFlushDelay.
@@ -225,6 +283,7 @@ class GrpcSession final : public Session {
     dead_ = true;
     dead_status_ = Status(Code::kDeviceUnavailable, "lost vgpu-server at " + config_.server + ": " + why);
     flush_wanted_.notify_all();
+    watch_.notify_all();
     if (shutting_down_) {
       VGPU_LOG(Debug, "session", "session closed at exit");
     } else {
@@ -246,6 +305,8 @@ class GrpcSession final : public Session {
   std::unique_ptr<grpc::ClientReaderWriter<wire::CallBatch, wire::ReplyBatch>> stream_;
   std::thread reader_;
   std::thread flusher_;
+  std::thread watchdog_;
+  std::condition_variable watch_;  // with mutex_: a deadline was added, or stop
   std::condition_variable flush_wanted_;  // with mutex_: calls are queued, or shutdown
 
   std::mutex write_mutex_;  // taken before mutex_; orders batches on the wire
@@ -259,6 +320,9 @@ class GrpcSession final : public Session {
   bool dead_ = false;
   bool reader_done_ = false;
   bool shutting_down_ = false;
+  bool writing_ = false;  // a batch is being written, until write_deadline_
+  Clock::time_point write_deadline_;
+  bool watch_stop_ = false;
   Status dead_status_;
 };
 
@@ -283,10 +347,12 @@ void ShutdownAtExit() {
 Status Connect() {
   ClientConfig config = LoadClientConfig();
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(-1);
+  // A reply larger than any the server sends is refused before it is
+  // buffered in full.
+  args.SetMaxReceiveMessageSize(wire::kMaxMessageBytes);
   args.SetMaxSendMessageSize(-1);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, config.keepalive_time_ms);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, config.keepalive_timeout_ms);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);

@@ -3,12 +3,15 @@
 //
 // Calls are queued in order and sent in batches. Post queues a call nobody
 // waits for (launches, async copies, event records...); Call queues one and
-// waits for its reply, sending everything queued before it. Replies come in
-// call order, so when a synchronizing call returns, every earlier async
-// device-to-host copy (PostLanding) has already landed in its buffer.
+// waits for its reply, sending everything queued before it. Replies are
+// matched by seq: the server keeps their order per stream, not per session,
+// so when a synchronizing call returns, every earlier async device-to-host
+// copy (PostLanding) on the streams it covers has already landed.
 //
-// Thread-safe. If the server goes away, every waiting and later call fails
-// promptly with CUDA_ERROR_DEVICE_UNAVAILABLE.
+// Thread-safe. No wait is unbounded: if the server dies, stops, becomes
+// unreachable (keepalive), sends a reply this side cannot parse, or leaves a
+// call unanswered for call_timeout_ms, the session is lost for good and
+// every waiting and later call fails with CUDA_ERROR_DEVICE_UNAVAILABLE.
 #pragma once
 
 #include <memory>

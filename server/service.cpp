@@ -1,82 +1,17 @@
 #include "server/service.h"
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
-
 #include "common/log.h"
 #include "proto/protocol.h"
+#include "server/reply_writer.h"
 #include "server/session/session.h"
 
 namespace vgpu::server {
 namespace {
 
-// Finishes outcomes in call order and sends replies, batching those that are
-// ready together. Runs the device waits, so the executor never does.
-class ReplyWriter {
- public:
-  ReplyWriter(Session& session, grpc::ServerReaderWriter<wire::ReplyBatch, wire::CallBatch>* stream)
-      : session_(session), stream_(stream), thread_([this] { Run(); }) {}
-
-  ~ReplyWriter() {
-    {
-      std::lock_guard lock(mutex_);
-      closing_ = true;
-    }
-    ready_.notify_one();
-    thread_.join();
-  }
-
-  void Push(Outcome outcome) {
-    {
-      std::lock_guard lock(mutex_);
-      queue_.push_back(std::move(outcome));
-    }
-    ready_.notify_one();
-  }
-
- private:
-  void Run() {
-    wire::ReplyBatch batch;
-    size_t batch_bytes = 0;
-    for (;;) {
-      Outcome outcome;
-      {
-        std::unique_lock lock(mutex_);
-        if (queue_.empty() && batch.replies_size() > 0) {
-          lock.unlock();
-          Send(batch, batch_bytes);
-          lock.lock();
-        }
-        ready_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // closing, and everything is finished
-        outcome = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      if (session_.Finish(outcome)) {
-        batch_bytes += outcome.reply->ByteSizeLong();
-        batch.mutable_replies()->AddAllocated(outcome.reply.release());
-        if (batch_bytes >= wire::kCopyChunkBytes) Send(batch, batch_bytes);
-      }
-    }
-  }
-
-  void Send(wire::ReplyBatch& batch, size_t& batch_bytes) {
-    if (!broken_ && !stream_->Write(batch)) broken_ = true;  // client gone: keep finishing, drop replies
-    batch.Clear();
-    batch_bytes = 0;
-  }
-
-  Session& session_;
-  grpc::ServerReaderWriter<wire::ReplyBatch, wire::CallBatch>* stream_;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Outcome> queue_;
-  bool closing_ = false;
-  bool broken_ = false;
-  std::thread thread_;
-};
+// Replies of one session waiting to be written, at most (back-pressure: the
+// executor stops reading that client's calls beyond it). One more call may
+// add up to a copy's largest reply on top.
+constexpr uint64_t kMaxPendingReplyBytes = 64ull << 20;
 
 std::string Metadata(const grpc::ServerContext* context, const char* key) {
   const auto& metadata = context->client_metadata();
@@ -129,9 +64,11 @@ grpc::Status Service::Session(grpc::ServerContext* context,
   uint64_t last_seq = 0;
   grpc::Status result = grpc::Status::OK;
   {
-    ReplyWriter writer(session, stream);
+    ReplyWriter writer(session, stream, kMaxPendingReplyBytes);
     wire::CallBatch batch;
-    while (stream->Read(&batch)) {
+    for (;;) {
+      writer.WaitForRoom();  // before reading more: bounded replies per session
+      if (!stream->Read(&batch)) break;
       for (auto& call : *batch.mutable_calls()) {
         if (call.seq() <= last_seq) {
           result = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "call sequence numbers must increase");
@@ -139,8 +76,9 @@ grpc::Status Service::Session(grpc::ServerContext* context,
         }
         last_seq = call.seq();
         ++calls;
-        Outcome outcome = session.Execute(call);
-        if (outcome.want_reply || outcome.wait || outcome.reply->result() != 0) writer.Push(std::move(outcome));
+        writer.WaitForRoom();
+        ReplyOrder order = ReplyOrder::Of(call);
+        writer.Handle(order, session.Execute(call));
       }
       if (!result.ok()) break;
     }

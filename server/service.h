@@ -1,7 +1,8 @@
 // The gRPC service: Hello answers with the inventory; Session runs one
 // client's stream. The handler thread reads and executes calls in order
-// (the executor); a writer thread finishes outcomes in the same order,
+// (the executor); a ReplyWriter finishes outcomes in order per stream,
 // waiting on the device where a call must observe it, and sends replies.
+// The executor reads no more calls while too many reply bytes wait.
 #pragma once
 
 #include <atomic>

@@ -55,13 +55,22 @@ bool Session::Finish(Outcome& out) {
   Status status(static_cast<Code>(out.reply->result()), out.reply->message());
   if (status.ok() && out.wait) status = out.wait();
   if (!status.ok() && out.sticky && IsSticky(status.code())) out.sticky->Set(status);
+  const uint64_t seq = out.reply->seq();
   if (!out.want_reply) {
-    if (!status.ok() && pending_.ok()) pending_ = status;
+    std::lock_guard lock(pending_mutex_);
+    if (!status.ok() && pending_.ok()) {
+      pending_ = status;
+      pending_seq_ = seq;
+    }
     return false;
   }
-  if (status.ok() && out.synchronizing && !pending_.ok()) {
-    status = pending_;
-    pending_ = Status();
+  if (status.ok() && out.synchronizing) {
+    // Only a call sent after the failed one may report it.
+    std::lock_guard lock(pending_mutex_);
+    if (!pending_.ok() && pending_seq_ < seq) {
+      status = pending_;
+      pending_ = Status();
+    }
   }
   if (!status.ok()) {
     out.reply->set_result(status.raw_code());

@@ -1,6 +1,6 @@
 // One client's session: its handle tables, its allocations and its backend
 // session. Calls execute in order on the executor thread (Execute); replies
-// are finished in the same order on the writer thread (Finish), which is
+// are finished (Finish) on the reply threads, in order per stream, which is
 // where waits on the device happen, so the executor never blocks on the GPU.
 #pragma once
 
@@ -53,8 +53,10 @@ class Session {
   // Executor thread: runs one call; never blocks on the device.
   // Takes the call's bulk bytes (host-to-device data) instead of copying them.
   Outcome Execute(wire::Call& call);
-  // Writer thread, in call order: waits, applies deferred and sticky errors,
-  // and returns true when outcome.reply must be sent.
+  // Reply threads (any of them, concurrently; see server/reply_writer.h for
+  // the order): waits, applies deferred and sticky errors, and returns true
+  // when outcome.reply must be sent. A synchronizing reply reports the first
+  // asynchronous error of an earlier call not yet reported.
   bool Finish(Outcome& outcome);
 
  private:
@@ -117,7 +119,9 @@ class Session {
   HandleTable<ContextState> contexts_{"context"};
   std::map<uint64_t, uint64_t> blas_handles_;  // cuBLAS handle id -> context id
   AllocationTable allocations_;
-  Status pending_;  // writer thread only: first asynchronous error not yet reported
+  std::mutex pending_mutex_;  // Finish runs on several reply threads
+  Status pending_;            // first asynchronous error not yet reported
+  uint64_t pending_seq_ = 0;  // the call that caused it
 };
 
 }  // namespace vgpu::server

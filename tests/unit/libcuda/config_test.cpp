@@ -62,5 +62,36 @@ TEST_CASE("a broken config file is ignored, not fatal", "[config]") {
   CHECK(LoadClientConfig(FakeGetenv, FakeReadFile).connect_timeout_ms == 2000);
 }
 
+TEST_CASE("call deadline and keepalive come from the environment or the file", "[config]") {
+  g_env.clear();
+  g_files.clear();
+  ClientConfig config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK(config.call_timeout_ms == 600000);
+  CHECK(config.keepalive_time_ms == 10000);
+  CHECK(config.keepalive_timeout_ms == 10000);
+
+  g_files["/etc/vgpu/client.conf"] =
+      "call_timeout_ms = 90000\nkeepalive_time_ms = 20000\nkeepalive_timeout_ms = 3000\n";
+  config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK(config.call_timeout_ms == 90000);
+  CHECK(config.keepalive_time_ms == 20000);
+  CHECK(config.keepalive_timeout_ms == 3000);
+
+  g_env["VGPU_CALL_TIMEOUT_MS"] = "86400000";  // a day: long kernels are allowed
+  g_env["VGPU_KEEPALIVE_TIMEOUT_MS"] = "500";
+  config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK(config.call_timeout_ms == 86400000);
+  CHECK(config.keepalive_timeout_ms == 500);
+
+  // Out of range or not a number: the previous value stays.
+  g_env["VGPU_CALL_TIMEOUT_MS"] = "0";
+  g_env["VGPU_KEEPALIVE_TIME_MS"] = "100";  // below what the server accepts
+  g_env["VGPU_KEEPALIVE_TIMEOUT_MS"] = "soon";
+  config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK(config.call_timeout_ms == 90000);
+  CHECK(config.keepalive_time_ms == 20000);
+  CHECK(config.keepalive_timeout_ms == 3000);
+}
+
 }  // namespace
 }  // namespace vgpu::cu
