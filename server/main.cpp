@@ -66,8 +66,7 @@ int main(int argc, char** argv) {
   int bound_port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &bound_port);
   builder.RegisterService(&service);
-  builder.SetMaxReceiveMessageSize(vgpu::wire::kMaxMessageBytes);
-  builder.SetMaxSendMessageSize(vgpu::wire::kMaxMessageBytes);
+  vgpu::server::ConfigureTransport(builder);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);

@@ -13,6 +13,10 @@ namespace {
 // add up to a copy's largest reply on top.
 constexpr uint64_t kMaxPendingReplyBytes = 64ull << 20;
 
+// Buffers of every connection together: two of the largest messages, so
+// a legitimate large image still fits while another session copies.
+constexpr int64_t kTransportMemoryBytes = 2ll * wire::kMaxMessageBytes;
+
 std::string Metadata(const grpc::ServerContext* context, const char* key) {
   const auto& metadata = context->client_metadata();
   auto it = metadata.find(key);
@@ -21,6 +25,14 @@ std::string Metadata(const grpc::ServerContext* context, const char* key) {
 }
 
 }  // namespace
+
+void ConfigureTransport(grpc::ServerBuilder& builder) {
+  builder.SetMaxReceiveMessageSize(wire::kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(wire::kMaxMessageBytes);
+  grpc::ResourceQuota quota("vgpu-server");
+  quota.Resize(kTransportMemoryBytes);
+  builder.SetResourceQuota(quota);
+}
 
 grpc::Status Service::Hello(grpc::ServerContext*, const wire::HelloRequest* request, wire::HelloReply* reply) {
   reply->set_protocol_version(wire::kProtocolVersion);

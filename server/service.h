@@ -5,6 +5,8 @@
 // The executor reads no more calls while too many reply bytes wait.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 
 #include "proto/vgpu.grpc.pb.h"
@@ -12,6 +14,13 @@
 #include "server/image_cache.h"
 
 namespace vgpu::server {
+
+// Transport limits of the server: the largest message either way, and the
+// memory gRPC may hold in buffers across all connections (kTransportMemoryBytes).
+// gRPC checks a message's size only once it has arrived in full, so the
+// quota is what bounds an oversized one: its stream is reset when the
+// buffers would exceed it, and legitimate streams are slowed, not cut.
+void ConfigureTransport(grpc::ServerBuilder& builder);
 
 class Service final : public wire::Vgpu::Service {
  public:

@@ -386,5 +386,45 @@ TEST_CASE("a client that reads no replies cannot grow the server", "[e2e][memory
   CHECK(peak - baseline < (512ull << 20));
 }
 
+TEST_CASE("a message over the size limit is refused before it is buffered in full", "[e2e][memory]") {
+  auto server = ServerProcess::Start();
+  REQUIRE(server);
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(-1);
+  auto channel = grpc::CreateCustomChannel(server->address(), grpc::InsecureChannelCredentials(), args);
+  auto stub = wire::Vgpu::NewStub(channel);
+  grpc::ClientContext context;
+  context.AddMetadata(wire::kProtocolMetadataKey, std::to_string(wire::kProtocolVersion));
+  auto stream = stub->Session(&context);
+  REQUIRE(stream);
+  const uint64_t baseline = RssBytes(server->pid());
+  std::atomic<uint64_t> peak{baseline};
+  std::atomic<bool> done{false};
+  std::thread sampler([&] {
+    while (!done) {
+      peak = std::max<uint64_t>(peak, RssBytes(server->pid()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  constexpr uint64_t kMessageBytes = 1ull << 30;  // 4 x kMaxMessageBytes
+  {
+    wire::CallBatch batch;
+    auto* copy = batch.add_calls();
+    copy->set_seq(1);
+    copy->mutable_memcpy_htod()->set_ctx(1);
+    copy->mutable_memcpy_htod()->set_data(std::string(kMessageBytes, 'v'));
+    (void)stream->Write(batch);
+  }
+  grpc::Status status = stream->Finish();
+  done = true;
+  sampler.join();
+  CHECK_FALSE(status.ok());
+  // The server's transport quota is 2 x kMaxMessageBytes (512 MiB); without
+  // it the whole gibibyte is buffered before the size check refuses it.
+  INFO("status " << status.error_message() << "; baseline " << (baseline >> 20) << " MiB, peak " << (peak >> 20)
+                 << " MiB");
+  CHECK(peak - baseline < (768ull << 20));
+}
+
 }  // namespace
 }  // namespace vgpu::test
