@@ -40,12 +40,12 @@ struct TimeoutSetting {
   int ClientConfig::*field;
 };
 
-// The server refuses pings more often than every 5 s (it would close the
-// connection), so keepalive_time_ms starts there.
+// The server closes a connection that pings more often than every 5 s, so
+// keepalive_time_ms starts a margin above that.
 constexpr TimeoutSetting kTimeouts[] = {
     {"connect_timeout_ms", "VGPU_CONNECT_TIMEOUT_MS", 1, 600000, &ClientConfig::connect_timeout_ms},
     {"call_timeout_ms", "VGPU_CALL_TIMEOUT_MS", 1, 7L * 24 * 3600 * 1000, &ClientConfig::call_timeout_ms},
-    {"keepalive_time_ms", "VGPU_KEEPALIVE_TIME_MS", 5000, 3600000, &ClientConfig::keepalive_time_ms},
+    {"keepalive_time_ms", "VGPU_KEEPALIVE_TIME_MS", 6000, 3600000, &ClientConfig::keepalive_time_ms},
     {"keepalive_timeout_ms", "VGPU_KEEPALIVE_TIMEOUT_MS", 1, 600000, &ClientConfig::keepalive_timeout_ms},
 };
 

@@ -86,7 +86,7 @@ TEST_CASE("a stopped server is found by keepalive when calls may wait long", "[e
   auto server = ServerProcess::Start();
   REQUIRE(server);
   ProgramResult result = RunLost(server->address(),
-                                 {{"VGPU_KEEPALIVE_TIME_MS", "5000"}, {"VGPU_KEEPALIVE_TIMEOUT_MS", "1000"}},
+                                 {{"VGPU_KEEPALIVE_TIME_MS", "6000"}, {"VGPU_KEEPALIVE_TIMEOUT_MS", "1000"}},
                                  [&] { kill(server->pid(), SIGSTOP); });
   kill(server->pid(), SIGCONT);
   INFO(result.output);
@@ -183,7 +183,7 @@ TEST_CASE("a partitioned network is found by keepalive", "[e2e][session]") {
   REQUIRE(server);
   StallingProxy proxy(PortOf(server->address()));
   ProgramResult result = RunLost(proxy.address(),
-                                 {{"VGPU_KEEPALIVE_TIME_MS", "5000"}, {"VGPU_KEEPALIVE_TIMEOUT_MS", "1000"}},
+                                 {{"VGPU_KEEPALIVE_TIME_MS", "6000"}, {"VGPU_KEEPALIVE_TIMEOUT_MS", "1000"}},
                                  [&] { proxy.Stall(); });
   CHECK(result.exit_code == 0);
 }
