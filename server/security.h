@@ -1,0 +1,73 @@
+// Who may use this server: the shared tokens of --token-file, the TLS
+// credentials of --tls-cert/--tls-key/--tls-ca, and the rule that a
+// non-loopback listener needs both unless --insecure is given.
+#pragma once
+
+#include <grpcpp/security/server_credentials.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace vgpu::server {
+
+// One line of the token file: "TOKEN [quota_mib=N]".
+struct TokenEntry {
+  std::string token;
+  std::optional<uint64_t> quota_mib;  // this token's device-memory quota; none = the server's default
+  int line = 0;                       // where it came from, for logs (never log the token itself)
+};
+
+// The tokens the server accepts. Lines are "TOKEN [key=value...]"; '#'
+// starts a comment; blank lines are skipped. A token is printable ASCII
+// without spaces (it travels as gRPC metadata). Unknown keys, duplicate
+// tokens and malformed values are errors, so a typo never drops a quota.
+class TokenTable {
+ public:
+  static Result<TokenTable> Parse(std::string_view text);
+  static Result<TokenTable> Load(const std::string& path);
+
+  bool empty() const { return entries_.empty(); }
+  size_t size() const { return entries_.size(); }
+  // The entry whose token equals `presented`, or null. Compares digests
+  // against every entry without an early exit, so the time taken says
+  // nothing about how much of a token matched or which one did.
+  const TokenEntry* Find(std::string_view presented) const;
+
+ private:
+  std::vector<TokenEntry> entries_;
+  std::vector<std::string> digests_;  // SHA-256 of each token, same order
+};
+
+// The device-memory quota (MiB) that `token` carries in `tokens`, if any.
+std::optional<uint64_t> QuotaMibForToken(const TokenTable& tokens, std::string_view token);
+
+struct SecurityOptions {
+  std::string tls_cert;    // PEM server certificate (chain)
+  std::string tls_key;     // PEM private key
+  std::string tls_ca;      // PEM CA for client certificates: set = mutual TLS
+  std::string token_file;  // tokens accepted at Hello and Session
+  bool insecure = false;   // allow a non-loopback listener without TLS and a token
+};
+
+// True for 127.0.0.0/8, ::1, localhost and unix: sockets.
+bool IsLoopbackAddress(std::string_view listen);
+
+// What the listener uses: credentials and the token table (empty = no token
+// check). Fails with one clear line on unreadable files, a certificate
+// without its key, or a non-loopback `listen` without TLS and tokens and
+// without `insecure`.
+struct Security {
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  TokenTable tokens;
+  bool tls = false;
+  bool mutual_tls = false;
+};
+Result<Security> ConfigureSecurity(const SecurityOptions& options, std::string_view listen);
+
+}  // namespace vgpu::server
