@@ -81,10 +81,17 @@ std::string Env(const char* (*getenv_fn)(const char*), const char* name) {
 }  // namespace
 
 std::string TokenFromFileText(std::string_view text) {
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos || text[begin] == '#') return {};
-  size_t end = text.find_first_of(" \t\r\n", begin);
-  return std::string(text.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin));
+  while (!text.empty()) {
+    size_t newline = text.find('\n');
+    std::string_view line = text.substr(0, newline);
+    text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    size_t begin = line.find_first_not_of(" \t\r");
+    if (begin == std::string_view::npos) continue;
+    size_t end = line.find_first_of(" \t\r", begin);
+    return std::string(line.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin));
+  }
+  return {};
 }
 
 Result<std::map<std::string, std::string>> ParseConfigText(std::string_view text) {

@@ -34,7 +34,8 @@ struct ClientConfig {
 Result<std::map<std::string, std::string>> ParseConfigText(std::string_view text);
 
 // Applies the order above. `getenv` and `read_file` are seams for tests.
-// The first word of a token file (the rest is for the server's format).
+// The first word of the first line that is not blank or a comment (the
+// server's token file format, so the same file serves both sides).
 std::string TokenFromFileText(std::string_view text);
 
 ClientConfig LoadClientConfig(const char* (*getenv_fn)(const char*) = nullptr,
