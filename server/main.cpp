@@ -99,8 +99,8 @@ int main(int argc, char** argv) {
   const auto& devices = (*backend)->devices();
   VGPU_LOG(Info, "main", "listening on %s (%s, %s), backend %s, %zu device(s)%s%s", listen.c_str(),
            security->mutual_tls ? "mutual TLS" : security->tls ? "TLS" : "no TLS",
-           security->tokens.empty() ? "no token" : "token required", (*backend)->name().c_str(), devices.size(), devices.empty() ? "" : ": ",
-           devices.empty() ? "" : devices[0].name.c_str());
+           security->tokens.empty() ? "no token" : "token required", (*backend)->name().c_str(), devices.size(),
+           devices.empty() ? "" : ": ", devices.empty() ? "" : devices[0].name.c_str());
 
   std::thread shutdown_thread([&] {
     int signal_number = 0;

@@ -140,7 +140,7 @@ grpc::Status Service::Session(grpc::ServerContext* context,
   if (Metadata(context, wire::kProtocolMetadataKey) != std::to_string(wire::kProtocolVersion)) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "unsupported or missing protocol version");
   }
-  const TokenEntry* token = nullptr;
+  const TokenEntry* token = nullptr;  // with its quota_mib, when the token file gives one
   if (grpc::Status auth = Authenticate(context, {}, "session", &token); !auth.ok()) return auth;
   const uint64_t id = next_session_id_++;
   server::Session session(backend_, images_, id);
