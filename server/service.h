@@ -9,7 +9,7 @@
 #include "proto/vgpu.grpc.pb.h"
 #include "server/backends/backend.h"
 #include "server/image_cache.h"
-#include "server/security.h"
+#include "server/token_table.h"
 
 namespace vgpu::server {
 
