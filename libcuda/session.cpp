@@ -330,6 +330,16 @@ void RouteGrpcLogs() {
   });
 }
 
+// A server that closes the connection during setup, or a failed handshake,
+// usually means the two sides disagree about TLS: say what to check.
+std::string TransportHint(const ClientConfig& config, const std::string& error) {
+  bool handshake = error.find("andshake") != std::string::npos;
+  if (!handshake && error.find("Socket closed") == std::string::npos) return {};
+  if (!config.tls) return " (if the server uses TLS, set tls_ca or VGPU_TLS_CA)";
+  if (error.find("wrong version number") != std::string::npos) return " (the server does not speak TLS)";
+  return " (check tls_ca, tls_server_name, and tls_cert/tls_key if the server requires client certificates)";
+}
+
 Status Connect() {
   RouteGrpcLogs();
   ClientConfig config = LoadClientConfig();
@@ -366,7 +376,8 @@ Status Connect() {
   }
   if (!status.ok()) {
     return Status(Code::kNoDevice, "no vgpu-server answered at " + config.server + " (from " + config.source +
-                                       (config.tls ? ", TLS" : "") + "): " + status.error_message());
+                                       (config.tls ? ", TLS" : "") + "): " + status.error_message() +
+                                       TransportHint(config, status.error_message()));
   }
   if (hello.devices_size() == 0) return Status(Code::kNoDevice, "vgpu-server at " + config.server + " has no GPU");
   auto session = std::make_unique<GrpcSession>(config, channel, std::move(hello));

@@ -73,7 +73,7 @@ TEST_CASE("TLS: a client that trusts the server's CA works, one that trusts anot
   SECTION("another CA") {
     ExpectRefused(*server, {{"VGPU_TLS_CA", certificates->other_ca()}}, "certificate verify failed");
   }
-  SECTION("no TLS at all") { ExpectRefused(*server, {}, "no vgpu-server answered"); }
+  SECTION("no TLS at all") { ExpectRefused(*server, {}, "if the server uses TLS, set tls_ca"); }
   SECTION("a CA file that does not exist") {
     ExpectRefused(*server, {{"VGPU_TLS_CA", certificates->dir() + "/missing.crt"}}, "cannot read the TLS CA");
   }
@@ -81,6 +81,13 @@ TEST_CASE("TLS: a client that trusts the server's CA works, one that trusts anot
     ExpectRefused(*server, {{"VGPU_TLS_CA", certificates->ca()}, {"VGPU_TLS_SERVER_NAME", "gpu.example"}},
                   "no vgpu-server answered");
   }
+}
+
+TEST_CASE("a TLS client and a plaintext server do not talk", "[e2e][security]") {
+  auto certificates = Certificates();
+  if (!certificates) return;
+  auto server = StartServer({});
+  ExpectRefused(*server, {{"VGPU_TLS_CA", certificates->ca()}}, "the server does not speak TLS");
 }
 
 TEST_CASE("mutual TLS: a client without a certificate the CA signed is refused", "[e2e][security]") {
@@ -93,7 +100,9 @@ TEST_CASE("mutual TLS: a client without a certificate the CA signed is refused",
                          {"VGPU_TLS_CERT", certificates->client_cert()},
                          {"VGPU_TLS_KEY", certificates->client_key()}});
   }
-  SECTION("without one") { ExpectRefused(*server, {{"VGPU_TLS_CA", certificates->ca()}}, "no vgpu-server answered"); }
+  SECTION("without one") {
+    ExpectRefused(*server, {{"VGPU_TLS_CA", certificates->ca()}}, "tls_cert/tls_key if the server requires");
+  }
   SECTION("with a certificate another CA signed") {
     // other-ca.crt is self-signed by other-ca.key: a certificate ca.crt did not sign.
     ExpectRefused(*server,
