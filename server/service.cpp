@@ -85,6 +85,17 @@ std::string Metadata(const grpc::ServerContext* context, const char* key) {
   return std::string(it->second.data(), it->second.size());
 }
 
+// ", certificate CN=..." for a client that presented a certificate (mutual TLS).
+std::string ClientCertificate(const grpc::ServerContext* context) {
+  auto auth = context->auth_context();
+  if (!auth || !auth->IsPeerAuthenticated()) return {};
+  std::string names;
+  for (const auto& name : auth->GetPeerIdentity()) {
+    names += (names.empty() ? "" : ",") + std::string(name.data(), name.size());
+  }
+  return ", certificate " + auth->GetPeerIdentityPropertyName() + "=" + names;
+}
+
 }  // namespace
 
 grpc::Status Service::Authenticate(const grpc::ServerContext* context, std::string_view hello_token,
@@ -147,9 +158,9 @@ grpc::Status Service::Session(grpc::ServerContext* context,
   if (Status opened = session.Open(); !opened.ok()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, opened.message());
   }
-  VGPU_LOG(Info, "service", "session=%llu opened by %s%s%s", static_cast<unsigned long long>(id),
-           context->peer().c_str(), token ? " with the token of line " : "",
-           token ? std::to_string(token->line).c_str() : "");
+  VGPU_LOG(Info, "service", "session=%llu opened by %s%s%s%s", static_cast<unsigned long long>(id),
+           context->peer().c_str(), token ? ", token of line " : "", token ? std::to_string(token->line).c_str() : "",
+           ClientCertificate(context).c_str());
   uint64_t calls = 0;
   uint64_t last_seq = 0;
   grpc::Status result = grpc::Status::OK;
