@@ -13,6 +13,8 @@ add_library(vgpu_server_core STATIC
   backends/factory.cpp
   image_cache.cpp
   reply_writer.cpp
+  security.cpp
+  token_table.cpp
   service.cpp
   session/allocation_table.cpp
   session/blas.cpp
