@@ -11,6 +11,9 @@ namespace {
 // Waiter threads per session: each one holds one device wait. Beyond this,
 // waits queue (in call order) for a free waiter.
 constexpr size_t kMaxWaiters = 16;
+// Finished entries of the lane and event tables are dropped this often
+// (streams and events come and go; their ids are not reused).
+constexpr uint64_t kPruneEvery = 1024;
 // The lane of a context's own syncs.
 constexpr uint64_t kContextLane = std::numeric_limits<uint64_t>::max();
 
@@ -122,6 +125,7 @@ std::vector<std::shared_ptr<ReplyWriter::Completion>> ReplyWriter::AllTails() {
 
 void ReplyWriter::Handle(const ReplyOrder& order, Outcome outcome) {
   using K = ReplyOrder::Kind;
+  if (++handled_ % kPruneEvery == 0) Prune();
   if (order.kind == K::kEventRecord) {
     // The event covers what its stream had so far.
     Lane stream_lane{order.ctx, order.stream};
@@ -181,6 +185,12 @@ void ReplyWriter::Handle(const ReplyOrder& order, Outcome outcome) {
   }
   task.outcome = std::move(outcome);
   Schedule(std::move(task));
+}
+
+void ReplyWriter::Prune() {
+  for (auto* table : {&tails_, &recorded_}) {
+    std::erase_if(*table, [](const auto& entry) { return entry.second->IsDone(); });
+  }
 }
 
 void ReplyWriter::Schedule(Task task) {

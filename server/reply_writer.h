@@ -88,6 +88,7 @@ class ReplyWriter {
   using Lane = std::pair<uint64_t, uint64_t>;  // (ctx, stream); stream kContextLane for context syncs
 
   std::vector<std::shared_ptr<Completion>> AllTails();
+  void Prune();
   void Schedule(Task task);
   void RunWaiter();
   void Queue(std::unique_ptr<wire::Reply> reply, uint64_t reserved);
@@ -101,6 +102,7 @@ class ReplyWriter {
   // Executor thread only.
   std::map<Lane, std::shared_ptr<Completion>> tails_;
   std::map<Lane, std::shared_ptr<Completion>> recorded_;  // (ctx, event) -> its stream's tail at record
+  uint64_t handled_ = 0;
 
   std::mutex mutex_;
   std::condition_variable tasks_ready_;  // tasks_ or closing_
