@@ -8,33 +8,12 @@
 #include <cstring>
 
 #include "libcublas/blas.h"
+#include "libcublas/forward.h"
 #include "libcuda/session_table.h"
 #include "server/backends/emu/blas/gemm.h"
 
 namespace vgpu::blas {
 namespace {
-
-const VgpuSessionTable* Table() {
-  static const VgpuSessionTable* table = [] {
-    const void* t = nullptr;
-    if (cuGetExportTable(&t, &kVgpuSessionTableId) != CUDA_SUCCESS) return static_cast<const VgpuSessionTable*>(nullptr);
-    auto* st = static_cast<const VgpuSessionTable*>(t);
-    return st->size >= sizeof(VgpuSessionTable) ? st : nullptr;
-  }();
-  return table;
-}
-
-cublasStatus_t FromCu(CUresult r) {
-  switch (r) {
-    case CUDA_SUCCESS: return CUBLAS_STATUS_SUCCESS;
-    case CUDA_ERROR_INVALID_VALUE: return CUBLAS_STATUS_INVALID_VALUE;
-    case CUDA_ERROR_NOT_INITIALIZED:
-    case CUDA_ERROR_INVALID_CONTEXT:
-    case CUDA_ERROR_NO_DEVICE: return CUBLAS_STATUS_NOT_INITIALIZED;
-    case CUDA_ERROR_NOT_SUPPORTED: return CUBLAS_STATUS_NOT_SUPPORTED;
-    default: return CUBLAS_STATUS_EXECUTION_FAILED;
-  }
-}
 
 bool IsCompute16F(cublasComputeType_t c) { return c == CUBLAS_COMPUTE_16F || c == CUBLAS_COMPUTE_16F_PEDANTIC; }
 bool IsCompute64F(cublasComputeType_t c) { return c == CUBLAS_COMPUTE_64F || c == CUBLAS_COMPUTE_64F_PEDANTIC; }
@@ -92,21 +71,20 @@ cublasStatus_t ForwardGemm(cublasHandle_t handle, cublasOperation_t transa, cubl
   }
   if (m == 0 || n == 0 || batch == 0) return CUBLAS_STATUS_SUCCESS;
   if (alpha == nullptr || beta == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
-  // Device-mode scalars would need a device read before the call runs.
-  if (h->pointer_mode != CUBLAS_POINTER_MODE_HOST) return NotSupportedOnce("cuBLAS device pointer mode");
   const VgpuSessionTable* table = Table();
   if (table == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (h->id == 0) {
-    uint64_t id = 0;
-    cublasStatus_t st = FromCu(table->blas_create(&id));
-    if (st != CUBLAS_STATUS_SUCCESS) return st;
-    h->id = id;
-  }
-  g.handle = h->id;
+  cublasStatus_t st = ServerHandle(h, table, &g.handle);
+  if (st != CUBLAS_STATUS_SUCCESS) return st;
   g.trans_a = ta, g.trans_b = tb;
   g.m = m, g.n = n, g.k = k;
-  g.alpha = ReadScalar(alpha, compute);
-  g.beta = ReadScalar(beta, compute);
+  if (h->pointer_mode == CUBLAS_POINTER_MODE_DEVICE) {
+    // Read in the compute type on the device when the GEMM runs.
+    g.alpha_ptr = reinterpret_cast<uint64_t>(alpha);
+    g.beta_ptr = reinterpret_cast<uint64_t>(beta);
+  } else {
+    g.alpha = ReadScalar(alpha, compute);
+    g.beta = ReadScalar(beta, compute);
+  }
   g.a = reinterpret_cast<uint64_t>(a);
   g.b = reinterpret_cast<uint64_t>(b);
   g.c = reinterpret_cast<uint64_t>(c);
