@@ -56,6 +56,7 @@ cublasStatus_t Forward(cublasHandle_t handle, VgpuBlasCall& call, void* result, 
     case eb::GemmCheck::kInvalidValue: return CUBLAS_STATUS_INVALID_VALUE;
     case eb::GemmCheck::kNotSupported: return CUBLAS_STATUS_NOT_SUPPORTED;
   }
+  if (eb::Level(r.op) != 3) call.batch = 1;
   if (call.batch < 0) return CUBLAS_STATUS_INVALID_VALUE;
   const bool device_mode = h->pointer_mode == CUBLAS_POINTER_MODE_DEVICE;
   const size_t want = eb::ResultSize(r);
