@@ -116,6 +116,19 @@ Status Session::BlasGemm(const wire::BlasGemm& op, Outcome& out) {
   return state->ctx->BlasGemm(op.handle(), g, stream);
 }
 
+namespace {
+// The routine's own checks, before its scalars are read in its type.
+Status CheckShape(const eb::Routine& r) {
+  std::string why;
+  switch (eb::CheckRoutine(r, &why)) {
+    case eb::GemmCheck::kOk: return Status();
+    case eb::GemmCheck::kInvalidValue: return InvalidValue("BLAS: " + why);
+    case eb::GemmCheck::kNotSupported: return Status(Code::kNotSupported, "BLAS: " + why);
+  }
+  return Status();
+}
+}  // namespace
+
 Status Session::BlasScalarArg(const wire::BlasScalar& in, size_t size, const char* name, backend::BlasScalar* out) {
   if (in.device() != 0) {
     if (!in.value().empty()) return InvalidValue(std::string(name) + " is both a value and a device pointer");
@@ -136,12 +149,7 @@ Status Session::BlasRun(ContextState& state, uint64_t handle, uint64_t stream_id
                         Outcome& out) {
   VGPU_ASSIGN_OR_RETURN(backend::Handle stream, Stream(state, stream_id));
   const eb::Routine& r = call.routine;
-  std::string why;
-  switch (eb::CheckRoutine(r, &why)) {
-    case eb::GemmCheck::kOk: break;
-    case eb::GemmCheck::kInvalidValue: return InvalidValue("BLAS: " + why);
-    case eb::GemmCheck::kNotSupported: return Status(Code::kNotSupported, "BLAS: " + why);
-  }
+  VGPU_RETURN_IF_ERROR(CheckShape(r));
   const size_t es = eb::ElementSize(r.type);
   if (eb::Level(r.op) == 3) {
     if (call.batch < 0 || call.batch > kMaxBatch) return InvalidValue("BLAS: bad batch count");
@@ -196,8 +204,8 @@ Status Session::BlasLevel1(const wire::BlasLevel1& op, Outcome& out) {
   if (eb::Level(r.op) != 1) return InvalidValue("BlasLevel1 carries a routine of another level");
   r.type = static_cast<eb::DataType>(op.type());
   r.n = op.n(), r.incx = op.incx(), r.incy = op.incy();
+  VGPU_RETURN_IF_ERROR(CheckShape(r));
   if (r.op == eb::Op::kAxpy || r.op == eb::Op::kScal || r.op == eb::Op::kScalReal) {
-    if (eb::ElementSize(r.type) == 0) return Status(Code::kNotSupported, "BLAS: element type not supported");
     VGPU_RETURN_IF_ERROR(BlasScalarArg(op.alpha(), eb::ScalarSize(r), "alpha", &call.alpha));
   }
   call.x = op.x(), call.y = op.y(), call.result = op.result();
@@ -211,9 +219,9 @@ Status Session::BlasLevel2(const wire::BlasLevel2& op, Outcome& out) {
   r.op = static_cast<eb::Op>(op.op());
   if (eb::Level(r.op) != 2) return InvalidValue("BlasLevel2 carries a routine of another level");
   r.type = static_cast<eb::DataType>(op.type());
-  if (eb::ElementSize(r.type) == 0) return Status(Code::kNotSupported, "BLAS: element type not supported");
   r.trans_a = op.trans();
   r.m = op.m(), r.n = op.n(), r.lda = op.lda(), r.incx = op.incx(), r.incy = op.incy();
+  VGPU_RETURN_IF_ERROR(CheckShape(r));
   VGPU_RETURN_IF_ERROR(BlasScalarArg(op.alpha(), eb::ScalarSize(r), "alpha", &call.alpha));
   if (r.op == eb::Op::kGemv) VGPU_RETURN_IF_ERROR(BlasScalarArg(op.beta(), eb::ScalarSize(r), "beta", &call.beta));
   call.a = op.a(), call.x = op.x(), call.y = op.y();
@@ -227,10 +235,10 @@ Status Session::BlasLevel3(const wire::BlasLevel3& op, Outcome& out) {
   r.op = static_cast<eb::Op>(op.op());
   if (eb::Level(r.op) != 3) return InvalidValue("BlasLevel3 carries a routine of another level");
   r.type = static_cast<eb::DataType>(op.type());
-  if (eb::ElementSize(r.type) == 0) return Status(Code::kNotSupported, "BLAS: element type not supported");
   r.side = op.side(), r.uplo = op.uplo(), r.trans_a = op.trans_a(), r.trans_b = op.trans_b(), r.diag = op.diag();
   r.m = op.m(), r.n = op.n(), r.k = op.k();
   r.lda = op.lda(), r.ldb = op.ldb(), r.ldc = op.ldc();
+  VGPU_RETURN_IF_ERROR(CheckShape(r));
   VGPU_RETURN_IF_ERROR(BlasScalarArg(op.alpha(), eb::ScalarSize(r), "alpha", &call.alpha));
   if (r.op != eb::Op::kTrsm) VGPU_RETURN_IF_ERROR(BlasScalarArg(op.beta(), eb::ScalarSize(r), "beta", &call.beta));
   call.a = op.a(), call.b = op.b(), call.c = op.c();
