@@ -81,11 +81,23 @@ using namespace vgpu::blas;
                                                                         R* result) {                              \
     return Reduce<T, R>(OP, h, n, x, incx, static_cast<const T*>(nullptr), 0, result);                             \
   }
-// iamax/iamin: the int forms only (the _64 forms return an int64_t index).
+// iamax/iamin. The _64 forms return an int64_t index: widened from the
+// server's int32 in host pointer mode; device pointer mode is not supported.
 #define VGPU_INDEX(name, T, OP)                                                                                    \
   extern "C" VGPU_BLAS_EXPORT cublasStatus_t cublas##name##_v2(cublasHandle_t h, int n, const T* x, int incx,     \
                                                                int* result) {                                     \
     return Reduce<T, int>(OP, h, n, x, incx, static_cast<const T*>(nullptr), 0, result);                           \
+  }                                                                                                                \
+  extern "C" VGPU_BLAS_EXPORT cublasStatus_t cublas##name##_v2_64(cublasHandle_t h, int64_t n, const T* x,        \
+                                                                  int64_t incx, int64_t* result) {                \
+    cublasContext* c = Checked(h);                                                                                 \
+    if (c == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;                                                        \
+    if (result == nullptr) return CUBLAS_STATUS_INVALID_VALUE;                                                     \
+    if (c->pointer_mode == CUBLAS_POINTER_MODE_DEVICE) return NotSupportedOnce("cublas" #name "_v2_64 (device pointer mode)"); \
+    int index = 0;                                                                                                 \
+    cublasStatus_t st = Reduce<T, int>(OP, h, n, x, incx, static_cast<const T*>(nullptr), 0, &index);             \
+    if (st == CUBLAS_STATUS_SUCCESS) *result = index;                                                              \
+    return st;                                                                                                     \
   }
 
 VGPU_BOTH(VGPU_AXPY, Saxpy, float)

@@ -454,6 +454,26 @@ void DevicePointerGemm(cublasHandle_t h) {
   cudaFree(a), cudaFree(b), cudaFree(c), cudaFree(s);
 }
 
+// GemmEx on complex types matches Cgemm/Zgemm; the _64 iamax widens the index.
+void ComplexGemmExAndIndex64(cublasHandle_t h) {
+  g_what = "complex GemmEx, Isamax_v2_64";
+  const int m = 3, n = 2, k = 4;
+  const auto ha = Random<cuComplex>(size_t(m * k)), hb = Random<cuComplex>(size_t(k * n)),
+             hc = Random<cuComplex>(size_t(m * n));
+  const cuComplex alpha{0.5f, 1.0f}, beta{-1.0f, 0.25f};
+  Dev<cuComplex> a(ha), b(hb), c1(hc), c2(hc);
+  BLAS_OK(cublasCgemm_v2(h, CUBLAS_OP_C, CUBLAS_OP_N, m, n, k, &alpha, a.p, k, b.p, k, &beta, c1.p, m));
+  BLAS_OK(cublasGemmEx(h, CUBLAS_OP_C, CUBLAS_OP_N, m, n, k, &alpha, a.p, CUDA_C_32F, k, b.p, CUDA_C_32F, k, &beta,
+                       c2.p, CUDA_C_32F, m, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+  const auto g1 = c1.Get(), g2 = c2.Get();
+  for (size_t i = 0; i < g1.size(); ++i) EXPECT((g1[i].x == g2[i].x && g1[i].y == g2[i].y));
+  const std::vector<float> hx = {1, -7, 3, 7};
+  Dev<float> x(hx);
+  int64_t index = 0;
+  BLAS_OK(cublasIsamax_v2_64(h, 4, x.p, 1, &index));
+  EXPECT(index == 2);
+}
+
 void BadArguments(cublasHandle_t h) {
   g_what = "bad arguments";
   float one = 1, r = 0;
@@ -500,6 +520,7 @@ int main() {
   RunType<cuDoubleComplex>(h, "Z");
   Matrices(stream);
   DevicePointerGemm(h);
+  ComplexGemmExAndIndex64(h);
   BadArguments(h);
   BLAS_OK(cublasDestroy_v2(h));
   if (g_failures) {
