@@ -6,6 +6,7 @@
 // padded leading dimensions; then bad arguments give clear statuses.
 #include <cublas_api.h>
 #include <cuComplex.h>
+#include <cuda_fp16.h>
 #include <cuda_runtime_api.h>
 
 #include <cmath>
@@ -450,6 +451,18 @@ void DevicePointerGemm(cublasHandle_t h) {
   BLAS_OK(cublasSgemm_v2(h, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 2, s, a, 2, b, 2, s + 1, c, 2));
   CUDA_OK(cudaMemcpy(got, c, 16, cudaMemcpyDeviceToHost));
   EXPECT((got[0] == 23 && got[1] == 34 && got[2] == 31 && got[3] == 46));
+  // f16 operands with a 16F compute type: the device scalars are halves.
+  const __half h16[4] = {__float2half(1), __float2half(2), __float2half(3), __float2half(4)};
+  const __half s16[2] = {__float2half(0.5f), __float2half(0)};
+  CUDA_OK(cudaMemcpy(a, h16, 8, cudaMemcpyHostToDevice));
+  CUDA_OK(cudaMemcpy(s, s16, 4, cudaMemcpyHostToDevice));
+  BLAS_OK(cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 2, s, a, CUDA_R_16F, 2, a, CUDA_R_16F, 2,
+                       reinterpret_cast<__half*>(s) + 1, c, CUDA_R_16F, 2, CUBLAS_COMPUTE_16F, CUBLAS_GEMM_DEFAULT));
+  __half g16[4];
+  CUDA_OK(cudaMemcpy(g16, c, 8, cudaMemcpyDeviceToHost));
+  // 0.5 * A*A, A = [[1, 3], [2, 4]]: A*A = {7, 10, 15, 22} column-major
+  EXPECT((__half2float(g16[0]) == 3.5f && __half2float(g16[1]) == 5 && __half2float(g16[2]) == 7.5f &&
+          __half2float(g16[3]) == 11));
   BLAS_OK(cublasSetPointerMode_v2(h, CUBLAS_POINTER_MODE_HOST));
   cudaFree(a), cudaFree(b), cudaFree(c), cudaFree(s);
 }
