@@ -299,10 +299,23 @@ Status Session::BlasGetMatrix(const wire::BlasGetMatrix& op, Outcome& out) {
     VGPU_ASSIGN_OR_RETURN(out.wait, state->ctx->MemcpyDtoH(dst, op.src(), column * op.cols(), stream));
     return Status();
   }
-  // One copy per column into its own buffer; the reply packs them once all landed.
+  const uint64_t pitch = static_cast<uint64_t>(op.ld() * op.elem_size());
+  if (extent <= wire::kCopyChunkBytes * 16) {
+    // One copy of the whole span; the reply keeps the rows x cols elements.
+    auto span = std::make_shared<std::string>();
+    VGPU_ASSIGN_OR_RETURN(backend::Wait w, state->ctx->MemcpyDtoH(span.get(), op.src(), extent, stream));
+    const int64_t cols = op.cols();
+    out.wait = [span, w = std::move(w), dst, column, pitch, cols]() -> Status {
+      if (w) VGPU_RETURN_IF_ERROR(w());
+      dst->clear();
+      for (int64_t j = 0; j < cols; ++j) dst->append(*span, static_cast<size_t>(j * pitch), column);
+      return Status();
+    };
+    return Status();
+  }
+  // A wide span: one copy per column into its own buffer, packed once all landed.
   auto parts = std::make_shared<std::vector<std::string>>(static_cast<size_t>(op.cols()));
   std::vector<backend::Wait> waits;
-  const uint64_t pitch = static_cast<uint64_t>(op.ld() * op.elem_size());
   for (int64_t j = 0; j < op.cols(); ++j) {
     VGPU_ASSIGN_OR_RETURN(backend::Wait w, state->ctx->MemcpyDtoH(&(*parts)[j], op.src() + j * pitch, column, stream));
     waits.push_back(std::move(w));
