@@ -71,7 +71,7 @@ TEST_CASE("GEMM matches a naive reference for ggml's combinations", "[emu_blas]"
       {DataType::kBF16, DataType::kF32, ComputeType::k32F},  {DataType::kF32, DataType::kF32, ComputeType::k32F},
       {DataType::kF32, DataType::kF32, ComputeType::k32FFastTF32}, {DataType::kF16, DataType::kF32, ComputeType::k32FFast16F},
       {DataType::kF64, DataType::kF64, ComputeType::k64F}};
-  const int64_t shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {64, 1, 65}, {2, 31, 1}};
+  const int64_t shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {64, 1, 65}, {2, 31, 1}, {4, 3, 0}};
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   for (const Combo& combo : combos) {

@@ -229,11 +229,6 @@ bool Is64F(ComputeType t) { return t == ComputeType::k64F || t == ComputeType::k
 
 }  // namespace
 
-void SetBlasThreads(int threads) {
-  std::call_once(g_threads_once, [] {});
-  openblas_set_num_threads(std::max(1, threads));
-}
-
 Status Run(const Routine& r, const Operands& o) {
   EnsureThreads();
   if (!Fits(r)) return InvalidValue("BLAS dimensions exceed 32 bits on the software GPU");

@@ -35,7 +35,4 @@ Status Run(const Routine& r, const Operands& o);
 // GemmEx on the CPU: as Gemm() in gemm.h, through OpenBLAS.
 Status GemmCpu(const GemmShape& shape, double alpha, const void* a, const void* b, double beta, void* c);
 
-// Sets OpenBLAS's thread count (done on first use otherwise).
-void SetBlasThreads(int threads);
-
 }  // namespace vgpu::emu::blas
