@@ -1,8 +1,9 @@
-// The interpreter proper. Warps of 32 lanes keep registers as [register][lane] so every
-// instruction is one switch followed by a tight loop over the active lanes. Divergence is
-// handled by per-lane program counters: the warp runs the lowest pc among its runnable
-// lanes, which reconverges structured code at its join points; while all lanes agree the
-// warp stays "converged" and skips that search.
+// The interpreter's scheduler: blocks, warps, barriers, divergence. Divergence is handled by
+// per-lane program counters: the warp runs the lowest pc among its runnable lanes, which
+// reconverges structured code at its join points; while all lanes agree the warp stays
+// "converged" and skips that search. RunWarp resolves an instruction's guard and operands,
+// runs the data-movement ops inline and hands the rest to its family (opcodes.def), in
+// execute_<family>.cpp.
 #include "server/backends/emu/ptx/execute.h"
 
 #include <algorithm>
