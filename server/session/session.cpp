@@ -130,6 +130,11 @@ Status Session::Dispatch(wire::Call& call, Outcome& out) {
     case C::kBlasCreate: return BlasCreate(call.blas_create(), out);
     case C::kBlasDestroy: return BlasDestroy(call.blas_destroy(), out);
     case C::kBlasGemm: return BlasGemm(call.blas_gemm(), out);
+    case C::kBlasLevel1: return BlasLevel1(call.blas_level1(), out);
+    case C::kBlasLevel2: return BlasLevel2(call.blas_level2(), out);
+    case C::kBlasLevel3: return BlasLevel3(call.blas_level3(), out);
+    case C::kBlasSetMatrix: return BlasSetMatrix(*call.mutable_blas_set_matrix(), out);
+    case C::kBlasGetMatrix: return BlasGetMatrix(call.blas_get_matrix(), out);
     case C::OP_NOT_SET: break;
   }
   return NotSupported("call " + std::to_string(call.seq()) + " names no operation this server knows");

@@ -111,6 +111,15 @@ class Session {
   Status BlasCreate(const wire::BlasCreate& op, Outcome& out);
   Status BlasDestroy(const wire::BlasDestroy& op, Outcome& out);
   Status BlasGemm(const wire::BlasGemm& op, Outcome& out);
+  Status BlasLevel1(const wire::BlasLevel1& op, Outcome& out);
+  Status BlasLevel2(const wire::BlasLevel2& op, Outcome& out);
+  Status BlasLevel3(const wire::BlasLevel3& op, Outcome& out);
+  Status BlasSetMatrix(wire::BlasSetMatrix& op, Outcome& out);
+  Status BlasGetMatrix(const wire::BlasGetMatrix& op, Outcome& out);
+  // blas.cpp helpers: the handle's context, and a checked routine run.
+  Result<ContextState*> BlasContext(uint64_t handle, uint64_t ctx, Outcome& out);
+  Status BlasScalarArg(const wire::BlasScalar& in, size_t size, const char* name, backend::BlasScalar* out);
+  Status BlasRun(ContextState& state, uint64_t handle, uint64_t stream, backend::BlasCall& call, Outcome& out);
 
   backend::Backend& backend_;
   ImageCache& images_;

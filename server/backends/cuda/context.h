@@ -82,6 +82,11 @@ class CudaContext final : public Context {
   // ---- cuBLAS (blas.cpp): the host's libcublas, one real handle per client handle ----
   Status BlasDestroy(uint64_t handle) override;
   Status BlasGemm(uint64_t handle, const backend::BlasGemm& gemm, Handle stream) override;
+  // blas_routines.cpp
+  Status BlasRun(uint64_t handle, const backend::BlasCall& call, Handle stream, std::string* host_result) override;
+  // The real handle of client handle `handle` (created on first use), bound
+  // to `stream` and to host or device pointer mode.
+  Result<void*> BlasHandle(uint64_t handle, Handle stream, bool device_pointers);
 
  private:
   struct Kernel {

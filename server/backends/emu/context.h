@@ -51,6 +51,7 @@ class EmuContext final : public Context {
   Status FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) override;
 
   Status BlasGemm(uint64_t handle, const backend::BlasGemm& gemm, Handle stream) override;
+  Status BlasRun(uint64_t handle, const backend::BlasCall& call, Handle stream, std::string* host_result) override;
 
  private:
   struct Event {
