@@ -35,6 +35,21 @@ ReplyOrder ReplyOrder::Of(const wire::Call& call) {
       order.reply_bytes = call.memcpy_dtoh().bytesize();
       break;
     case C::kStreamSynchronize: on_stream(call.stream_synchronize().ctx(), call.stream_synchronize().stream()); break;
+    // cuBLAS: a result answered to the host, and strided copies to the host.
+    case C::kBlasLevel1: on_stream(call.blas_level1().ctx(), call.blas_level1().stream()); break;
+    case C::kBlasLevel2: on_stream(call.blas_level2().ctx(), call.blas_level2().stream()); break;
+    case C::kBlasLevel3: on_stream(call.blas_level3().ctx(), call.blas_level3().stream()); break;
+    case C::kBlasGetMatrix: {
+      const auto& op = call.blas_get_matrix();
+      on_stream(op.ctx(), op.stream());
+      // Untrusted; the session refuses anything over 64 MiB anyway.
+      bool sane = op.rows() > 0 && op.cols() > 0 && op.elem_size() > 0 && op.rows() <= (1 << 26) &&
+                  op.cols() <= (1 << 26) && op.elem_size() <= 64;  // no overflow below
+      order.reply_bytes = sane ? std::min<uint64_t>(uint64_t(op.rows()) * uint64_t(op.cols()) * uint64_t(op.elem_size()),
+                                                    wire::kCopyChunkBytes * 16)
+                               : 0;
+      break;
+    }
     case C::kStreamQuery: on_stream(call.stream_query().ctx(), call.stream_query().stream()); break;
     case C::kCtxSynchronize:
       order.kind = K::kAllStreams;

@@ -5,8 +5,9 @@
 //
 // Ordering rules (what the client relies on: when a synchronizing call
 // returns, the earlier device-to-host copies it covers have landed):
-//   - calls that observe a stream (copies to host, stream sync and query)
-//     finish after the earlier ones of that stream;
+//   - calls that observe a stream (copies to host, stream sync and query,
+//     cuBLAS results and matrices read back) finish after the earlier ones
+//     of that stream;
 //   - the legacy default stream and context syncs finish after the earlier
 //     ones of every stream;
 //   - event syncs and queries finish after what their stream had when the
