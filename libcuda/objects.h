@@ -28,11 +28,24 @@ struct CUctx_st {
 // referenced, not copied: a host-to-device copy reads `host` at each replay,
 // and a device-to-host copy lands in `host` at each replay, as CUDA's memcpy
 // nodes do.
+// A box of host memory on one side of a 2D/3D copy: `host` (in GraphOp) is
+// its first byte; rows of `width` bytes lie `pitch` apart, slices of
+// `height` rows `slice_pitch` apart. On the wire the rows travel packed.
+struct HostBox {
+  size_t width = 0;
+  size_t height = 1;
+  size_t depth = 1;
+  size_t pitch = 0;
+  size_t slice_pitch = 0;
+};
+
 struct GraphOp {
   vgpu::wire::Call call;
-  enum class Kind { kPlain, kHtoD, kDtoH } kind = Kind::kPlain;
+  // kHtoD3D / kDtoH3D: a Memcpy3D call whose host side is `host` laid out as `box`.
+  enum class Kind { kPlain, kHtoD, kDtoH, kHtoD3D, kDtoH3D } kind = Kind::kPlain;
   void* host = nullptr;
   size_t size = 0;
+  HostBox box = {};
 };
 
 // A graph: the operations of one capture, in stream order. `ops` and
@@ -182,6 +195,9 @@ Status Submit(Session* session, const StreamTarget& target, GraphOp op,
               std::shared_ptr<CopyStatus> status = nullptr);
 // Posts a recorded operation now (no capture check), with its stream field
 // rewritten to `stream`. Used by Submit and by cuGraphLaunch.
+// The rows of a host box, packed; and back (a size mismatch writes nothing).
+std::string PackHostBox(const void* host, const HostBox& box);
+void UnpackHostBox(const std::string& packed, void* host, const HostBox& box);
 Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<CopyStatus> status);
 // For calls that wait on a stream: on a capturing stream they are illegal,
 // and invalidate the capture (CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED).

@@ -99,6 +99,8 @@ Status Session::Dispatch(wire::Call& call, Outcome& out) {
     case C::kMemcpyDtoh: return MemcpyDtoH(call.memcpy_dtoh(), out);
     case C::kMemcpyDtod: return MemcpyDtoD(call.memcpy_dtod(), out);
     case C::kMemset: return Memset(call.memset(), out);
+    case C::kMemcpy3D: return Memcpy3D(*call.mutable_memcpy_3d(), out);
+    case C::kMemset2D: return Memset2D(call.memset_2d(), out);
     // stream
     case C::kStreamCreate: return StreamCreate(call.stream_create(), out);
     case C::kStreamDestroy: return StreamDestroy(call.stream_destroy(), out);

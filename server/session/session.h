@@ -87,6 +87,8 @@ class Session {
   Status MemcpyDtoH(const wire::MemcpyDtoH& op, Outcome& out);
   Status MemcpyDtoD(const wire::MemcpyDtoD& op, Outcome& out);
   Status Memset(const wire::Memset& op, Outcome& out);
+  Status Memcpy3D(wire::Memcpy3D& op, Outcome& out);
+  Status Memset2D(const wire::Memset2D& op, Outcome& out);
   // stream
   Status StreamCreate(const wire::StreamCreate& op, Outcome& out);
   Status StreamDestroy(const wire::StreamDestroy& op, Outcome& out);
