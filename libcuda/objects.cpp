@@ -230,6 +230,7 @@ void SetStream(wire::Call& call, uint64_t stream) {
     case wire::Call::kMemset: call.mutable_memset()->set_stream(stream); break;
     case wire::Call::kMemcpy3D: call.mutable_memcpy_3d()->set_stream(stream); break;
     case wire::Call::kMemset2D: call.mutable_memset_2d()->set_stream(stream); break;
+    case wire::Call::kHostFuncReach: call.mutable_host_func_reach()->set_stream(stream); break;
     case wire::Call::kLaunchKernel: call.mutable_launch_kernel()->set_stream(stream); break;
     case wire::Call::kEventRecord: call.mutable_event_record()->set_stream(stream); break;
     case wire::Call::kStreamWaitEvent: call.mutable_stream_wait_event()->set_stream(stream); break;
@@ -293,6 +294,8 @@ Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<Cop
             if (status->status.ok()) status->status = result;
           });
     }
+    case GraphOp::Kind::kHostFunc:
+      return PostHostFunc(session, std::move(call), op.host_fn, op.host);
     case GraphOp::Kind::kPlain:
       break;
   }

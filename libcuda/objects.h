@@ -42,10 +42,12 @@ struct HostBox {
 struct GraphOp {
   vgpu::wire::Call call;
   // kHtoD3D / kDtoH3D: a Memcpy3D call whose host side is `host` laid out as `box`.
-  enum class Kind { kPlain, kHtoD, kDtoH, kHtoD3D, kDtoH3D } kind = Kind::kPlain;
+  // kHostFunc: a HostFuncReach marker; host_fn(host) runs on the client.
+  enum class Kind { kPlain, kHtoD, kDtoH, kHtoD3D, kDtoH3D, kHostFunc } kind = Kind::kPlain;
   void* host = nullptr;
   size_t size = 0;
   HostBox box = {};
+  CUhostFn host_fn = nullptr;
 };
 
 // A graph: the operations of one capture, in stream order. `ops` and
@@ -195,6 +197,10 @@ Status Submit(Session* session, const StreamTarget& target, GraphOp op,
               std::shared_ptr<CopyStatus> status = nullptr);
 // Posts a recorded operation now (no capture check), with its stream field
 // rewritten to `stream`. Used by Submit and by cuGraphLaunch.
+// Posts a HostFuncReach marker with a fresh id; when the server answers,
+// fn(data) runs on the client's host-function thread, which then sends
+// HostFuncDone (libcuda/host_func.cpp).
+Status PostHostFunc(Session* session, vgpu::wire::Call call, CUhostFn fn, void* data);
 // The rows of a host box, packed; and back (a size mismatch writes nothing).
 std::string PackHostBox(const void* host, const HostBox& box);
 void UnpackHostBox(const std::string& packed, void* host, const HostBox& box);

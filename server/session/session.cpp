@@ -38,6 +38,7 @@ Outcome Session::Execute(wire::Call& call) {
   Outcome out;
   out.reply = std::make_unique<wire::Reply>();
   out.reply->set_seq(call.seq());
+  if (HoldForHostFunc(call)) return out;  // runs when the host function is done (stream.cpp)
   out.want_reply = call.want_reply();
   Status status = Dispatch(call, out);
   if (!status.ok()) {
@@ -107,6 +108,8 @@ Status Session::Dispatch(wire::Call& call, Outcome& out) {
     case C::kStreamSynchronize: return StreamSynchronize(call.stream_synchronize(), out);
     case C::kStreamQuery: return StreamQuery(call.stream_query(), out);
     case C::kStreamWaitEvent: return StreamWaitEvent(call.stream_wait_event(), out);
+    case C::kHostFuncReach: return HostFuncReach(call.host_func_reach(), out);
+    case C::kHostFuncDone: return HostFuncDone(call.host_func_done(), out);
     // event
     case C::kEventCreate: return EventCreate(call.event_create(), out);
     case C::kEventRecord: return EventRecord(call.event_record(), out);

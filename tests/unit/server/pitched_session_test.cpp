@@ -1,6 +1,7 @@
-// 2D/3D copies and 2D memsets at the session layer on the software GPU,
-// driven with wire messages: every field from the wire is validated (pitch,
-// offsets, overflow, allocation bounds).
+// 2D/3D copies, 2D memsets and host-function holds at the session layer on
+// the software GPU, driven with wire messages: every field from the wire is
+// validated (pitch, offsets, overflow, allocation bounds), and calls after a
+// host-function marker wait for its HostFuncDone.
 #include <cuda.h>
 
 #include <catch2/catch.hpp>
@@ -190,6 +191,68 @@ TEST_CASE("Memset2D fills rows and refuses misaligned or out-of-range ones", "[m
   CHECK(f.Run(set).result() == CUDA_ERROR_INVALID_VALUE);  // past the end
   op->set_element_size(3);
   CHECK(f.Run(set).result() == CUDA_ERROR_INVALID_VALUE);
+}
+
+TEST_CASE("calls after a host-function marker wait for its HostFuncDone", "[stream]") {
+  Fixture f;
+  uint64_t a = f.Alloc(16);
+  f.Upload(a, std::string(16, '\0'));
+  wire::Call reach;
+  reach.mutable_host_func_reach()->set_ctx(1);
+  reach.mutable_host_func_reach()->set_id(7);
+  reach.set_seq(++f.seq_);
+  reach.set_want_reply(true);
+  Outcome marker = f.session_->Execute(reach);
+  CHECK(marker.want_reply);
+  CHECK(f.session_->Finish(marker));
+  CHECK(marker.reply->result() == 0);
+
+  // Held: a memset and a download, not executed yet.
+  wire::Call set;
+  set.mutable_memset()->set_ctx(1);
+  set.mutable_memset()->set_dst(a);
+  set.mutable_memset()->set_value(0x5a);
+  set.mutable_memset()->set_element_size(1);
+  set.mutable_memset()->set_count(16);
+  set.set_seq(++f.seq_);
+  const uint64_t set_seq = set.seq();
+  Outcome held = f.session_->Execute(set);  // keeps (moves) the call
+  CHECK(!held.want_reply);
+  CHECK(!held.wait);
+  wire::Call down;
+  down.mutable_memcpy_dtoh()->set_ctx(1);
+  down.mutable_memcpy_dtoh()->set_src(a);
+  down.mutable_memcpy_dtoh()->set_bytesize(16);
+  down.set_seq(++f.seq_);
+  down.set_want_reply(true);
+  const uint64_t down_seq = down.seq();
+  Outcome held_down = f.session_->Execute(down);
+  CHECK(!held_down.want_reply);
+  CHECK(f.session_->TakeReleased().empty());
+
+  // A stray id releases nothing; the right one releases both, in order.
+  wire::Call stray;
+  stray.mutable_host_func_done()->set_id(8);
+  stray.set_seq(++f.seq_);
+  f.session_->Execute(stray);
+  CHECK(f.session_->TakeReleased().empty());
+  wire::Call done;
+  done.mutable_host_func_done()->set_id(7);
+  done.set_seq(++f.seq_);
+  f.session_->Execute(done);
+  std::vector<Outcome> released = f.session_->TakeReleased();
+  REQUIRE(released.size() == 2);
+  CHECK(released[0].reply->seq() == set_seq);
+  CHECK(released[1].reply->seq() == down_seq);
+  CHECK(f.session_->Finish(released[1]));
+  CHECK(released[1].reply->memcpy_dtoh().data() == std::string(16, '\x5a'));
+
+  // A marker on a stream that does not exist holds nothing.
+  wire::Call bad = reach;
+  bad.mutable_host_func_reach()->set_stream(99);
+  bad.mutable_host_func_reach()->set_id(9);
+  CHECK(f.Run(bad).result() != 0);
+  CHECK(f.Download(a, 1) == "\x5a");
 }
 
 }  // namespace
