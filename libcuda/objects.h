@@ -50,12 +50,27 @@ struct GraphOp {
   CUhostFn host_fn = nullptr;
 };
 
-// A graph: the operations of one capture, in stream order. `ops` and
-// `capturing` are guarded by CaptureMutex().
+struct CUgraph_st;
+
+// A node of a graph: a run of its operations. Nodes added explicitly may
+// depend only on nodes that exist already, so the order of `ops` is a
+// topological order and replaying them in one stream honours every edge.
+struct CUgraphNode_st {
+  CUgraph_st* graph;
+  CUgraphNodeType type;
+  size_t first;  // index into graph->ops
+  size_t count;  // 0 for an empty node
+  std::vector<CUgraphNode_st*> dependencies;
+};
+
+// A graph: the operations of captures and explicitly added nodes, in stream
+// order. `ops`, `nodes` and `capturing` are guarded by CaptureMutex().
 struct CUgraph_st {
   CUctx_st* ctx;  // null for an empty graph from cuGraphCreate
   std::vector<GraphOp> ops;
   bool capturing = false;  // a stream is still capturing into it
+  // Nodes over a prefix of `ops`; captured operations get theirs when asked.
+  std::vector<std::unique_ptr<CUgraphNode_st>> nodes = {};
 };
 
 // The capture in progress on a stream (cuStreamBeginCapture .. EndCapture).
@@ -79,6 +94,8 @@ struct CUstream_st {
 struct CUgraphExec_st {
   CUctx_st* ctx;
   std::shared_ptr<const std::vector<GraphOp>> ops;
+  // Where each node of the source graph sits in `ops` (for Exec*SetParams).
+  std::map<const CUgraphNode_st*, std::pair<size_t, size_t>> node_ops = {};
 };
 
 struct CUevent_st {
@@ -201,6 +218,9 @@ Status Submit(Session* session, const StreamTarget& target, GraphOp op,
 // fn(data) runs on the client's host-function thread, which then sends
 // HostFuncDone (libcuda/host_func.cpp).
 Status PostHostFunc(Session* session, vgpu::wire::Call call, CUhostFn fn, void* data);
+// Gives captured operations past the last node one node each (a chain),
+// so every operation of `graph` belongs to a node. CaptureMutex() held.
+void CoverOpsLocked(CUgraph_st* graph);
 // The rows of a host box, packed; and back (a size mismatch writes nothing).
 std::string PackHostBox(const void* host, const HostBox& box);
 void UnpackHostBox(const std::string& packed, void* host, const HostBox& box);

@@ -52,6 +52,15 @@ TEST_CASE("bad 2D/3D copies and memsets are errors, not crashes", "[e2e][memory]
 
 TEST_CASE("captured 2D copies replay with fresh host bytes", "[e2e][graph]") { Expect("capture"); }
 
+TEST_CASE("explicitly built graphs replay like captured ones", "[e2e][graph]") {
+  auto server = StartServer();
+  if (!server) return;
+  ProgramResult result = RunProgram(ProgramDir() + "/graph_nodes", {FixtureDir() + "/ptx/vector_add.ptx"},
+                                    {{"VGPU_SERVER", server->address()}});
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+}
+
 // Key=value pairs of the VGPU_STATS line.
 std::map<std::string, long> ReadStats(const std::string& path) {
   std::ifstream in(path);
