@@ -432,8 +432,8 @@ TEST_CASE("streams and events", "[event]") {
 }
 
 TEST_CASE("unimplemented calls say so and set the last error", "[errors]") {
-  cudaGraph_t graph;
-  CHECK(cudaGraphClone(&graph, nullptr) == cudaErrorNotSupported);
+  cudaKernelNodeParams params;
+  CHECK(cudaGraphKernelNodeGetParams(nullptr, &params) == cudaErrorNotSupported);
   CHECK(cudaGetLastError() == cudaErrorNotSupported);
   CHECK(std::string(cudaGetErrorString(cudaErrorNotSupported)) == "operation not supported");
 }
