@@ -14,6 +14,8 @@ add_library(vgpu_server_core STATIC
   image_cache.cpp
   service.cpp
   session/allocation_table.cpp
+  session/cancellation.cpp
+  session/limits.cpp
   session/blas.cpp
   session/context.cpp
   session/event.cpp

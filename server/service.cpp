@@ -1,12 +1,16 @@
 #include "server/service.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/log.h"
 #include "proto/protocol.h"
+#include "server/session/cancellation.h"
 #include "server/session/session.h"
 
 namespace vgpu::server {
@@ -85,6 +89,10 @@ std::string Metadata(const grpc::ServerContext* context, const char* key) {
   return std::string(it->second.data(), it->second.size());
 }
 
+// The token a session's client presented. (Helper `tls` checks tokens; until
+// then it only selects the session's limits, see Admission::LimitsFor.)
+std::string SessionToken(const grpc::ServerContext* context) { return Metadata(context, "vgpu-token"); }
+
 }  // namespace
 
 grpc::Status Service::Hello(grpc::ServerContext*, const wire::HelloRequest* request, wire::HelloReply* reply) {
@@ -94,6 +102,13 @@ grpc::Status Service::Hello(grpc::ServerContext*, const wire::HelloRequest* requ
                         "protocol version " + std::to_string(request->protocol_version()) +
                             " is not supported; this server speaks " + std::to_string(wire::kProtocolVersion));
   }
+  if (admission_.Full()) {
+    VGPU_LOG(Warn, "service", "refused hello from %s: %zu sessions open (--max-sessions)",
+             request->client().c_str(), admission_.open());
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, admission_.RefusalMessage());
+  }
+  // A quota is the client's device: its size is what every API reports.
+  const uint64_t quota = admission_.LimitsFor(request->token()).quota_bytes;
   reply->set_driver_version(backend_.driver_version());
   reply->set_host_driver_version(backend_.host_driver_version());
   reply->set_backend(backend_.name());
@@ -102,7 +117,7 @@ grpc::Status Service::Hello(grpc::ServerContext*, const wire::HelloRequest* requ
     auto* out = reply->add_devices();
     out->set_name(device.name);
     out->set_uuid(std::string(reinterpret_cast<const char*>(device.uuid), sizeof(device.uuid)));
-    out->set_total_memory(device.total_memory);
+    out->set_total_memory(std::min(device.total_memory, quota));
     out->set_pci_domain(device.pci_domain);
     out->set_pci_bus(device.pci_bus);
     out->set_pci_device(device.pci_device);
@@ -118,9 +133,20 @@ grpc::Status Service::Session(grpc::ServerContext* context,
   if (Metadata(context, wire::kProtocolMetadataKey) != std::to_string(wire::kProtocolVersion)) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "unsupported or missing protocol version");
   }
+  std::optional<Admission::Seat> seat = admission_.TryAdmit();
+  if (!seat) {
+    VGPU_LOG(Warn, "service", "refused a session from %s: %zu sessions open (--max-sessions)",
+             context->peer().c_str(), admission_.open());
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, admission_.RefusalMessage());
+  }
   const uint64_t id = next_session_id_++;
-  server::Session session(backend_, images_, id);
-  if (Status opened = session.Open(); !opened.ok()) {
+  // Launches stop, and teardown stops waiting, once the client is gone. Held
+  // by the backend's contexts, which the session may outlive.
+  auto cancellation = std::make_shared<Cancellation>([context] { return context->IsCancelled(); });
+  backend::SessionOptions options;
+  options.cancelled = [cancellation] { return cancellation->Cancelled(); };
+  server::Session session(backend_, images_, id, admission_.LimitsFor(SessionToken(context)));
+  if (Status opened = session.Open(options); !opened.ok()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, opened.message());
   }
   VGPU_LOG(Info, "service", "session=%llu opened by %s", static_cast<unsigned long long>(id),

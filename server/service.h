@@ -9,12 +9,14 @@
 #include "proto/vgpu.grpc.pb.h"
 #include "server/backends/backend.h"
 #include "server/image_cache.h"
+#include "server/session/limits.h"
 
 namespace vgpu::server {
 
 class Service final : public wire::Vgpu::Service {
  public:
-  Service(backend::Backend& backend, ImageCache& images) : backend_(backend), images_(images) {}
+  Service(backend::Backend& backend, ImageCache& images, Admission& admission)
+      : backend_(backend), images_(images), admission_(admission) {}
 
   grpc::Status Hello(grpc::ServerContext* context, const wire::HelloRequest* request,
                      wire::HelloReply* reply) override;
@@ -24,6 +26,7 @@ class Service final : public wire::Vgpu::Service {
  private:
   backend::Backend& backend_;
   ImageCache& images_;
+  Admission& admission_;
   std::atomic<uint64_t> next_session_id_{1};
 };
 
