@@ -51,6 +51,11 @@ Result<uint64_t> SessionMemory::Allocate(uint64_t size) {
     return OutOfMemory("out of device memory: " + std::to_string(size) + " bytes requested, the device has " +
                        std::to_string(pool_.capacity()));
   }
+  // Addresses are never reused: a session that allocates and frees for long
+  // enough runs out of them before reaching the interpreter's windows.
+  if (next_ > ptx::kParamWindow - Rounded(size) - kGuardBytes) {
+    return OutOfMemory("this session has used up its device address space");
+  }
   VGPU_RETURN_IF_ERROR(pool_.Reserve(Rounded(size)));
   // calloc: fresh device memory reads as zero, and untouched pages cost nothing.
   auto* bytes = static_cast<uint8_t*>(std::calloc(size, 1));
