@@ -154,7 +154,7 @@ TEST_CASE("a launch stops when its session is cancelled", "[limits][function]") 
   wire::Reply reply = f.Run(*session, Fixture::Spin(1, kHugeGrid, 1000));
   client_leaves.join();
   CHECK(reply.result() == CUDA_ERROR_LAUNCH_FAILED);
-  CHECK(reply.message().find("closing") != std::string::npos);
+  CHECK(reply.message().find("client is gone") != std::string::npos);
 }
 
 TEST_CASE("streams, events and modules are capped per session", "[limits]") {

@@ -23,7 +23,7 @@ std::atomic<uint64_t> g_serial{1};
 // Why the next block must not start, if it must not.
 Status Interrupted(const LaunchLimits& limits, const std::string& kernel) {
   if (limits.cancelled && limits.cancelled()) {
-    return Status(Code::kLaunchFailed, "ptx: launch of " + kernel + " stopped: its session is closing");
+    return Status(Code::kLaunchFailed, "ptx: launch of " + kernel + " stopped: its client is gone or the server is stopping");
   }
   if (std::chrono::steady_clock::now() >= limits.deadline) {
     return Status(Code::kLaunchTimeout, "ptx: launch of " + kernel + " ran past the kernel timeout");
