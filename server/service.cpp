@@ -89,9 +89,9 @@ std::string Metadata(const grpc::ServerContext* context, const char* key) {
   return std::string(it->second.data(), it->second.size());
 }
 
-// The token a session's client presented. (Helper `tls` checks tokens; until
-// then it only selects the session's limits, see Admission::LimitsFor.)
-std::string SessionToken(const grpc::ServerContext* context) { return Metadata(context, "vgpu-token"); }
+// The token a session's client presented; it selects the session's limits
+// (Admission::LimitsFor), as HelloRequest.token does at Hello.
+std::string SessionToken(const grpc::ServerContext* context) { return Metadata(context, wire::kTokenMetadataKey); }
 
 }  // namespace
 
