@@ -86,6 +86,24 @@ TEST_CASE("SIGTERM ends the server while a client's kernel spins", "[e2e][limits
   fs::remove(marker);
 }
 
+TEST_CASE("SIGTERM ends the server even while one thread block never ends", "[e2e][limits]") {
+  auto server = StartEmu({});
+  if (!server) return;
+  const std::string marker = MarkerPath("one_block");
+  fs::remove(marker);
+  auto spinner = std::async(std::launch::async, [&] {
+    return RunProgram(Program(), {"spin", "16", marker, "one"}, {{"VGPU_SERVER", server->address()}}, 120);
+  });
+  REQUIRE(AwaitFile(marker));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the launch reach the server
+  // Launches stop only between blocks; the exit does not wait for this one.
+  CHECK(server->Terminate(SIGTERM, 30));
+  ProgramResult client = spinner.get();
+  INFO(client.output);
+  CHECK(client.exit_code == 1);
+  fs::remove(marker);
+}
+
 TEST_CASE("the kernel timeout ends a launch with CUDA_ERROR_LAUNCH_TIMEOUT", "[e2e][limits]") {
   auto server = StartEmu({"--emu-kernel-timeout", "0.2"});
   if (!server) return;

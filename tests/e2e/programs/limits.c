@@ -1,6 +1,8 @@
 /* Bounded server resources seen from a real driver-API program.
- *   limits spin MIB FILE     allocates MIB MiB, launches a kernel that never
- *                            ends, creates FILE, then waits for it forever
+ *   limits spin MIB FILE [one]  allocates MIB MiB, launches a kernel that
+ *                            never ends (a huge grid, or with "one" a single
+ *                            block that never ends), creates FILE, then
+ *                            waits for it forever
  *   limits alloc MIB TRIES   allocates MIB MiB, retrying every 100 ms
  *   limits hold FILE         opens a session, creates FILE, and keeps the
  *                            session until FILE is removed
@@ -61,7 +63,7 @@ static void Touch(const char* path) {
   rename(temp, path);
 }
 
-static int Spin(size_t mib, const char* file) {
+static int Spin(size_t mib, const char* file, int one_block) {
   Setup();
   CUdeviceptr memory;
   CHECK(cuMemAlloc(&memory, mib << 20));
@@ -69,9 +71,9 @@ static int Spin(size_t mib, const char* file) {
   CUfunction spin;
   CHECK(cuModuleLoadData(&module, kSpinPtx));
   CHECK(cuModuleGetFunction(&spin, module, "spin"));
-  uint64_t count = 1000000;
+  uint64_t count = one_block ? UINT64_MAX : 1000000;
   void* args[] = {&count};
-  CHECK(cuLaunchKernel(spin, 0x7FFFFFFF, 1, 1, 32, 1, 1, 0, NULL, args, NULL));
+  CHECK(cuLaunchKernel(spin, one_block ? 1 : 0x7FFFFFFF, 1, 1, 32, 1, 1, 0, NULL, args, NULL));
   printf("launched\n");
   fflush(stdout);
   Touch(file);
@@ -150,11 +152,13 @@ static int Quota(size_t mib) {
 }
 
 int main(int argc, char** argv) {
-  if (argc == 4 && strcmp(argv[1], "spin") == 0) return Spin(strtoull(argv[2], NULL, 10), argv[3]);
+  if ((argc == 4 || argc == 5) && strcmp(argv[1], "spin") == 0) {
+    return Spin(strtoull(argv[2], NULL, 10), argv[3], argc == 5 && strcmp(argv[4], "one") == 0);
+  }
   if (argc == 4 && strcmp(argv[1], "alloc") == 0) return Alloc(strtoull(argv[2], NULL, 10), atoi(argv[3]));
   if (argc == 3 && strcmp(argv[1], "hold") == 0) return Hold(argv[2]);
   if (argc == 2 && strcmp(argv[1], "init") == 0) return Init();
   if (argc == 3 && strcmp(argv[1], "quota") == 0) return Quota(strtoull(argv[2], NULL, 10));
-  fprintf(stderr, "usage: limits spin MIB FILE | alloc MIB TRIES | hold FILE | init | quota MIB\n");
+  fprintf(stderr, "usage: limits spin MIB FILE [one] | alloc MIB TRIES | hold FILE | init | quota MIB\n");
   return 2;
 }
