@@ -244,6 +244,21 @@ TEST_CASE("a session's device addresses say nothing about other sessions", "[lim
   CHECK(f.Run(*b, Fixture::Free(a_first.mem_alloc().dptr())).result() == CUDA_ERROR_INVALID_VALUE);
 }
 
+TEST_CASE("an image the backend refused is not cached", "[limits][module]") {
+  Fixture f;
+  auto session = f.Open();
+  const std::string garbage = "not PTX, not a fatbin, not a cubin";
+  CHECK(f.Run(*session, Fixture::Load(1, garbage)).result() != 0);
+  wire::Call by_digest = Fixture::Load(1, garbage);
+  by_digest.mutable_module_load()->clear_image();
+  CHECK(f.Run(*session, by_digest).result() == CUDA_ERROR_FILE_NOT_FOUND);  // asks for the bytes again
+  // An image that loaded is cached: the digest alone is enough next time.
+  REQUIRE(f.Run(*session, Fixture::Load(2, kSpinPtx)).result() == 0);
+  wire::Call cached = Fixture::Load(3, kSpinPtx);
+  cached.mutable_module_load()->clear_image();
+  CHECK(f.Run(*session, cached).result() == 0);
+}
+
 TEST_CASE("admission refuses sessions beyond the maximum and frees seats", "[limits]") {
   Admission::Options options;
   options.max_sessions = 2;
