@@ -11,6 +11,7 @@
 
 #include "common/sha256.h"
 #include "server/backends/emu/emu_backend.h"
+#include "server/session/cancellation.h"
 #include "server/session/limits.h"
 #include "server/session/session.h"
 
@@ -257,6 +258,33 @@ TEST_CASE("an image the backend refused is not cached", "[limits][module]") {
   wire::Call cached = Fixture::Load(3, kSpinPtx);
   cached.mutable_module_load()->clear_image();
   CHECK(f.Run(*session, cached).result() == 0);
+}
+
+TEST_CASE("a cancellation notices its client is gone, and stays cancelled", "[limits]") {
+  std::atomic<bool> gone{false};
+  std::atomic<int> probes{0};
+  Cancellation cancellation([&] {
+    ++probes;
+    return gone.load();
+  });
+  CHECK_FALSE(cancellation.Cancelled());
+  gone = true;
+  bool noticed = false;
+  for (int i = 0; i < 10000 && !noticed; ++i) {  // probes are spaced a few ms apart
+    noticed = cancellation.Cancelled();
+    if (!noticed) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CHECK(noticed);
+  gone = false;
+  CHECK(cancellation.Cancelled());
+  // Asked in a tight loop, the client is probed far less often than asked.
+  int before = probes.load();
+  Cancellation busy([&] {
+    ++probes;
+    return false;
+  });
+  for (int i = 0; i < 100000; ++i) (void)busy.Cancelled();
+  CHECK(probes.load() - before < 100000);
 }
 
 TEST_CASE("admission refuses sessions beyond the maximum and frees seats", "[limits]") {
