@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-sessions", admission.max_sessions, "clients served at once; more are refused")
       ->check(CLI::Range(size_t{1}, size_t{100000}))
       ->capture_default_str();
+  app.add_option("--max-contexts", admission.per_session.max_contexts, "contexts one client may hold")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 16))
+      ->capture_default_str();
   app.add_option("--max-streams", admission.per_session.max_streams, "streams one client may hold")
       ->check(CLI::Range(size_t{1}, size_t{1} << 24))
       ->capture_default_str();

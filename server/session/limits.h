@@ -18,6 +18,7 @@ struct SessionLimits {
   // Device memory over every allocation path (cuMemAlloc and module
   // variables); MemGetInfo reports it as the device's total.
   uint64_t quota_bytes = std::numeric_limits<uint64_t>::max();
+  size_t max_contexts = 64;
   size_t max_streams = 4096;
   size_t max_events = 65536;
   size_t max_modules = 4096;

@@ -158,13 +158,19 @@ TEST_CASE("a launch stops when its session is cancelled", "[limits][function]") 
   CHECK(reply.message().find("client is gone") != std::string::npos);
 }
 
-TEST_CASE("streams, events and modules are capped per session", "[limits]") {
+TEST_CASE("contexts, streams, events and modules are capped per session", "[limits]") {
   Fixture f;
   SessionLimits limits;
   limits.max_streams = 2;
   limits.max_events = 2;
   limits.max_modules = 1;
+  limits.max_contexts = 1;
   auto session = f.Open(limits);
+  wire::Call second_context = Fixture::CtxCreate();
+  second_context.mutable_ctx_create()->set_ctx(2);
+  wire::Reply context_refused = f.Run(*session, second_context);
+  CHECK(context_refused.result() == CUDA_ERROR_OUT_OF_MEMORY);
+  CHECK(context_refused.message().find("--max-contexts") != std::string::npos);
   auto stream = [](uint64_t id) {
     wire::Call call;
     call.mutable_stream_create()->set_ctx(1);
