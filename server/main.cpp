@@ -12,6 +12,7 @@
 #include "proto/protocol.h"
 #include "server/backends/factory.h"
 #include "server/image_cache.h"
+#include "server/security.h"
 #include "server/service.h"
 #include "server/session/cancellation.h"
 #include "server/session/limits.h"
@@ -84,6 +85,14 @@ int main(int argc, char** argv) {
   app.add_option("--max-modules", admission.per_session.max_modules, "modules one client may hold")
       ->check(CLI::Range(size_t{1}, size_t{1} << 24))
       ->capture_default_str();
+  vgpu::server::SecurityOptions security_options;
+  app.add_option("--tls-cert", security_options.tls_cert, "PEM server certificate: serve TLS");
+  app.add_option("--tls-key", security_options.tls_key, "PEM private key of --tls-cert");
+  app.add_option("--tls-ca", security_options.tls_ca, "PEM CA: require client certificates it signed (mutual TLS)");
+  app.add_option("--token-file", security_options.token_file,
+                 "accept only clients presenting a token of this file (one per line: TOKEN [quota_mib=N])");
+  app.add_flag("--insecure", security_options.insecure,
+               "allow a non-loopback --listen without TLS and a token (trusted networks only)");
   CLI11_PARSE(app, argc, argv);
   if (quota_mib > 0) admission.per_session.quota_bytes = quota_mib << 20;
 
@@ -93,6 +102,12 @@ int main(int argc, char** argv) {
   options.emu_kernel_timeout =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(emu_kernel_timeout_s));
 
+  auto security = vgpu::server::ConfigureSecurity(security_options, listen);
+  if (!security.ok()) {
+    std::fprintf(stderr, "vgpu-server: %s\n", security.status().message().c_str());
+    return 1;
+  }
+
   auto backend = vgpu::backend::CreateBackend(options);
   if (!backend.ok()) {
     std::fprintf(stderr, "vgpu-server: %s\n", backend.status().message().c_str());
@@ -101,10 +116,11 @@ int main(int argc, char** argv) {
   vgpu::server::ImageCache images(cache_dir, 4ull << 30, cache_max_mib << 20);
   vgpu::server::Admission sessions(admission);
   vgpu::server::Service service(**backend, images, sessions);
+  if (!security->tokens.empty()) service.RequireTokens(&security->tokens);
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &bound_port);
+  builder.AddListeningPort(listen, security->credentials, &bound_port);
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(vgpu::wire::kMaxMessageBytes);
   builder.SetMaxSendMessageSize(vgpu::wire::kMaxMessageBytes);
@@ -121,9 +137,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto& devices = (*backend)->devices();
-  VGPU_LOG(Info, "main", "listening on %s, backend %s, %zu device(s)%s%s", listen.c_str(),
-           (*backend)->name().c_str(), devices.size(), devices.empty() ? "" : ": ",
-           devices.empty() ? "" : devices[0].name.c_str());
+  VGPU_LOG(Info, "main", "listening on %s (%s, %s), backend %s, %zu device(s)%s%s", listen.c_str(),
+           security->mutual_tls ? "mutual TLS" : security->tls ? "TLS" : "no TLS",
+           security->tokens.empty() ? "no token" : "token required", (*backend)->name().c_str(), devices.size(),
+           devices.empty() ? "" : ": ", devices.empty() ? "" : devices[0].name.c_str());
 
   std::thread shutdown_thread([&] {
     int signal_number = 0;

@@ -15,9 +15,12 @@ std::string Admission::RefusalMessage() const {
          " sessions (--max-sessions); try again when one ends";
 }
 
-SessionLimits Admission::LimitsFor(std::string_view token) const {
+SessionLimits Admission::LimitsFor(std::optional<uint64_t> token_quota_mib) const {
   SessionLimits limits = options_.per_session;
-  if (options_.quota_for_token) limits.quota_bytes = options_.quota_for_token(token);
+  if (token_quota_mib) {
+    limits.quota_bytes = *token_quota_mib >= (uint64_t{1} << 44) ? std::numeric_limits<uint64_t>::max()
+                                                                  : *token_quota_mib << 20;
+  }
   return limits;
 }
 

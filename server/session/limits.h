@@ -6,11 +6,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
-#include <string_view>
 
 namespace vgpu::server {
 
@@ -30,9 +28,6 @@ class Admission {
   struct Options {
     size_t max_sessions = 256;
     SessionLimits per_session;
-    // The device-memory quota of a client that presented `token`. The hook
-    // for per-token quotas; unset, every client gets per_session.quota_bytes.
-    std::function<uint64_t(std::string_view token)> quota_for_token;
   };
 
   // One open session; gives its seat back when destroyed.
@@ -59,7 +54,9 @@ class Admission {
   bool Full() const { return open_.load() >= options_.max_sessions; }
   // The message a refused client sees.
   std::string RefusalMessage() const;
-  SessionLimits LimitsFor(std::string_view token) const;
+  // The limits of a client whose token (a --token-file line) carries
+  // `token_quota_mib`; without one, the --quota-mib default applies.
+  SessionLimits LimitsFor(std::optional<uint64_t> token_quota_mib) const;
   size_t open() const { return open_.load(); }
 
  private:

@@ -149,5 +149,21 @@ TEST_CASE("a --quota-mib is the device every API reports", "[e2e][limits][memory
   CHECK(result.exit_code == 0);
 }
 
+TEST_CASE("a token's quota_mib is that client's device", "[e2e][limits][memory]") {
+  const std::string tokens = MarkerPath("tokens");
+  std::ofstream(tokens) << "small-token quota_mib=32\nplain-token\n";
+  auto server = StartEmu({"--token-file", tokens, "--quota-mib", "64"});
+  if (!server) return;
+  ProgramResult small = RunProgram(Program(), {"quota", "32"},
+                                   {{"VGPU_SERVER", server->address()}, {"VGPU_TOKEN", "small-token"}});
+  INFO(small.output);
+  CHECK(small.exit_code == 0);
+  ProgramResult plain = RunProgram(Program(), {"quota", "64"},
+                                   {{"VGPU_SERVER", server->address()}, {"VGPU_TOKEN", "plain-token"}});
+  INFO(plain.output);
+  CHECK(plain.exit_code == 0);
+  fs::remove(tokens);
+}
+
 }  // namespace
 }  // namespace vgpu::test

@@ -307,12 +307,9 @@ TEST_CASE("admission refuses sessions beyond the maximum and frees seats", "[lim
   CHECK(admission.RefusalMessage().find("--max-sessions") != std::string::npos);
   first.reset();
   CHECK(admission.TryAdmit());
-  CHECK(admission.LimitsFor("any token").quota_bytes == 7 << 20);
-
-  options.quota_for_token = [](std::string_view token) { return token == "big" ? uint64_t{8} << 30 : 1 << 20; };
-  Admission per_token(options);
-  CHECK(per_token.LimitsFor("big").quota_bytes == uint64_t{8} << 30);
-  CHECK(per_token.LimitsFor("small").quota_bytes == 1 << 20);
+  CHECK(admission.LimitsFor(std::nullopt).quota_bytes == 7 << 20);  // the --quota-mib default
+  CHECK(admission.LimitsFor(uint64_t{8192}).quota_bytes == uint64_t{8} << 30);  // a token's quota_mib
+  CHECK(admission.LimitsFor(uint64_t{1}).quota_bytes == 1 << 20);
 }
 
 }  // namespace
