@@ -16,6 +16,8 @@ add_library(vgpu_server_core STATIC
   token_table.cpp
   service.cpp
   session/allocation_table.cpp
+  session/cancellation.cpp
+  session/limits.cpp
   session/blas.cpp
   session/context.cpp
   session/event.cpp

@@ -194,6 +194,14 @@ class BackendSession {
   virtual Result<std::unique_ptr<Context>> CreateContext(int device, uint32_t flags) = 0;
 };
 
+// What a backend session is told when it opens.
+struct SessionOptions {
+  // True once the session's work should stop: its client is gone or the
+  // server is stopping. Cheap to call; long-running work (a launch on the
+  // software GPU) polls it, and teardown skips waiting for pending work.
+  std::function<bool()> cancelled;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -203,7 +211,8 @@ class Backend {
   // nvmlSystemGetDriverVersion says on the GPU host).
   virtual std::string host_driver_version() const = 0;
   virtual const std::vector<DeviceInfo>& devices() const = 0;
-  virtual Result<std::unique_ptr<BackendSession>> OpenSession() = 0;
+  virtual Result<std::unique_ptr<BackendSession>> OpenSession(const SessionOptions& options) = 0;
+  Result<std::unique_ptr<BackendSession>> OpenSession() { return OpenSession(SessionOptions{}); }
 };
 
 }  // namespace vgpu::backend
