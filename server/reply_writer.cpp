@@ -51,6 +51,7 @@ ReplyOrder ReplyOrder::Of(const wire::Call& call) {
       break;
     }
     case C::kStreamQuery: on_stream(call.stream_query().ctx(), call.stream_query().stream()); break;
+    case C::kHostFuncReach: on_stream(call.host_func_reach().ctx(), call.host_func_reach().stream()); break;
     case C::kCtxSynchronize:
       order.kind = K::kAllStreams;
       order.ctx = call.ctx_synchronize().ctx();

@@ -1,8 +1,11 @@
 #include "server/service.h"
 
+#include <deque>
+
 #include "common/log.h"
 #include "proto/protocol.h"
 #include "server/reply_writer.h"
+#include "server/session/cancellation.h"
 #include "server/session/session.h"
 
 namespace vgpu::server {
@@ -22,6 +25,11 @@ std::string Metadata(const grpc::ServerContext* context, const char* key) {
   auto it = metadata.find(key);
   if (it == metadata.end()) return {};
   return std::string(it->second.data(), it->second.size());
+}
+
+// The quota_mib of the client's token-file line, if it has one.
+std::optional<uint64_t> TokenQuotaMib(const TokenEntry* token) {
+  return token != nullptr ? token->quota_mib : std::nullopt;
 }
 
 // ", certificate CN=..." for a client that presented a certificate (mutual TLS).
@@ -74,6 +82,13 @@ grpc::Status Service::Hello(grpc::ServerContext* context, const wire::HelloReque
                         "protocol version " + std::to_string(request->protocol_version()) +
                             " is not supported; this server speaks " + std::to_string(wire::kProtocolVersion));
   }
+  if (admission_.Full()) {
+    VGPU_LOG(Warn, "service", "refused hello from %s: %zu sessions open (--max-sessions)",
+             request->client().c_str(), admission_.open());
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, admission_.RefusalMessage());
+  }
+  // A quota is the client's device: its size is what every API reports.
+  const uint64_t quota = admission_.LimitsFor(TokenQuotaMib(token)).quota_bytes;
   reply->set_driver_version(backend_.driver_version());
   reply->set_host_driver_version(backend_.host_driver_version());
   reply->set_backend(backend_.name());
@@ -82,7 +97,7 @@ grpc::Status Service::Hello(grpc::ServerContext* context, const wire::HelloReque
     auto* out = reply->add_devices();
     out->set_name(device.name);
     out->set_uuid(std::string(reinterpret_cast<const char*>(device.uuid), sizeof(device.uuid)));
-    out->set_total_memory(device.total_memory);
+    out->set_total_memory(std::min(device.total_memory, quota));
     out->set_pci_domain(device.pci_domain);
     out->set_pci_bus(device.pci_bus);
     out->set_pci_device(device.pci_device);
@@ -100,9 +115,20 @@ grpc::Status Service::Session(grpc::ServerContext* context,
   }
   const TokenEntry* token = nullptr;  // with its quota_mib, when the token file gives one
   if (grpc::Status auth = Authenticate(context, {}, "session", &token); !auth.ok()) return auth;
+  std::optional<Admission::Seat> seat = admission_.TryAdmit();
+  if (!seat) {
+    VGPU_LOG(Warn, "service", "refused a session from %s: %zu sessions open (--max-sessions)",
+             context->peer().c_str(), admission_.open());
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, admission_.RefusalMessage());
+  }
   const uint64_t id = next_session_id_++;
-  server::Session session(backend_, images_, id);
-  if (Status opened = session.Open(); !opened.ok()) {
+  // Launches stop, and teardown stops waiting, once the client is gone. Held
+  // by the backend's contexts, which the session may outlive.
+  auto cancellation = std::make_shared<Cancellation>([context] { return context->IsCancelled(); });
+  backend::SessionOptions options;
+  options.cancelled = [cancellation] { return cancellation->Cancelled(); };
+  server::Session session(backend_, images_, id, admission_.LimitsFor(TokenQuotaMib(token)));
+  if (Status opened = session.Open(options); !opened.ok()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, opened.message());
   }
   VGPU_LOG(Info, "service", "session=%llu opened by %s%s%s%s", static_cast<unsigned long long>(id),
@@ -113,6 +139,7 @@ grpc::Status Service::Session(grpc::ServerContext* context,
   grpc::Status result = grpc::Status::OK;
   {
     ReplyWriter writer(session, stream, kMaxPendingReplyBytes);
+    std::deque<ReplyOrder> held_orders;  // of the calls a host function holds, in call order
     wire::CallBatch batch;
     for (;;) {
       writer.WaitForRoom();  // before reading more: bounded replies per session
@@ -126,7 +153,20 @@ grpc::Status Service::Session(grpc::ServerContext* context,
         ++calls;
         writer.WaitForRoom();
         ReplyOrder order = ReplyOrder::Of(call);
-        writer.Handle(order, session.Execute(call));
+        if (session.WouldHold(call)) {
+          (void)session.Execute(call);  // held: its outcome comes with the release
+          held_orders.push_back(order);
+        } else {
+          writer.Handle(order, session.Execute(call));
+        }
+        for (Outcome& released : session.TakeReleased()) {
+          ReplyOrder released_order;  // (a missing one orders it after everything)
+          if (!held_orders.empty()) {
+            released_order = held_orders.front();
+            held_orders.pop_front();
+          }
+          writer.Handle(released_order, std::move(released));
+        }
       }
       if (!result.ok()) break;
     }

@@ -6,7 +6,9 @@
 namespace vgpu::server {
 namespace {
 
-bool IsSticky(Code code) { return code == Code::kIllegalAddress || code == Code::kLaunchFailed; }
+bool IsSticky(Code code) {
+  return code == Code::kIllegalAddress || code == Code::kLaunchFailed || code == Code::kLaunchTimeout;
+}
 
 }  // namespace
 
@@ -20,8 +22,8 @@ Status StickyError::Get() const {
   return status_;
 }
 
-Session::Session(backend::Backend& backend, ImageCache& images, uint64_t id)
-    : backend_(backend), images_(images), id_(id) {}
+Session::Session(backend::Backend& backend, ImageCache& images, uint64_t id, SessionLimits limits)
+    : backend_(backend), images_(images), id_(id), limits_(limits) {}
 
 Session::~Session() {
   // Contexts go first: each one frees what was created in it.
@@ -29,8 +31,8 @@ Session::~Session() {
   backend_session_.reset();
 }
 
-Status Session::Open() {
-  VGPU_ASSIGN_OR_RETURN(backend_session_, backend_.OpenSession());
+Status Session::Open(const backend::SessionOptions& options) {
+  VGPU_ASSIGN_OR_RETURN(backend_session_, backend_.OpenSession(options));
   return Status();
 }
 
@@ -38,12 +40,15 @@ Outcome Session::Execute(wire::Call& call) {
   Outcome out;
   out.reply = std::make_unique<wire::Reply>();
   out.reply->set_seq(call.seq());
+  if (HoldForHostFunc(call)) return out;  // runs when the host function is done (stream.cpp)
   out.want_reply = call.want_reply();
   Status status = Dispatch(call, out);
   if (!status.ok()) {
     out.reply->set_result(status.raw_code());
     out.reply->set_message(ValidUtf8(status.message()));
     out.wait = nullptr;
+    // Calls that follow must see it at once, not when the writer gets to it.
+    if (out.sticky && IsSticky(status.code())) out.sticky->Set(status);
     VGPU_LOG(Debug, "session", "session=%llu seq=%llu op=%d: %s", static_cast<unsigned long long>(id_),
              static_cast<unsigned long long>(call.seq()), static_cast<int>(call.op_case()),
              status.ToString().c_str());
@@ -93,6 +98,32 @@ Result<backend::Handle> Session::Stream(ContextState& state, uint64_t stream) {
   return *handle;
 }
 
+size_t Session::CountStreams() const {
+  size_t count = 0;
+  for (const auto& [id, state] : contexts_) count += state.streams.size();
+  return count;
+}
+
+size_t Session::CountEvents() const {
+  size_t count = 0;
+  for (const auto& [id, state] : contexts_) count += state.events.size();
+  return count;
+}
+
+size_t Session::CountModules() const {
+  size_t count = 0;
+  for (const auto& [id, state] : contexts_) count += state.modules.size();
+  return count;
+}
+
+Status Session::CheckQuota(uint64_t bytes, const char* call) const {
+  uint64_t used = allocations_.bytes();
+  if (bytes <= limits_.quota_bytes && used <= limits_.quota_bytes - bytes) return Status();
+  return OutOfMemory(std::string(call) + ": " + std::to_string(bytes) + " bytes would exceed this client's quota of " +
+                     std::to_string(limits_.quota_bytes >> 20) + " MiB of device memory (" + std::to_string(used) +
+                     " bytes in use; vgpu-server --quota-mib)");
+}
+
 Status Session::Dispatch(wire::Call& call, Outcome& out) {
   using C = wire::Call;
   switch (call.op_case()) {
@@ -108,12 +139,16 @@ Status Session::Dispatch(wire::Call& call, Outcome& out) {
     case C::kMemcpyDtoh: return MemcpyDtoH(call.memcpy_dtoh(), out);
     case C::kMemcpyDtod: return MemcpyDtoD(call.memcpy_dtod(), out);
     case C::kMemset: return Memset(call.memset(), out);
+    case C::kMemcpy3D: return Memcpy3D(*call.mutable_memcpy_3d(), out);
+    case C::kMemset2D: return Memset2D(call.memset_2d(), out);
     // stream
     case C::kStreamCreate: return StreamCreate(call.stream_create(), out);
     case C::kStreamDestroy: return StreamDestroy(call.stream_destroy(), out);
     case C::kStreamSynchronize: return StreamSynchronize(call.stream_synchronize(), out);
     case C::kStreamQuery: return StreamQuery(call.stream_query(), out);
     case C::kStreamWaitEvent: return StreamWaitEvent(call.stream_wait_event(), out);
+    case C::kHostFuncReach: return HostFuncReach(call.host_func_reach(), out);
+    case C::kHostFuncDone: return HostFuncDone(call.host_func_done(), out);
     // event
     case C::kEventCreate: return EventCreate(call.event_create(), out);
     case C::kEventRecord: return EventRecord(call.event_record(), out);

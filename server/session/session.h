@@ -4,7 +4,9 @@
 // where waits on the device happen, so the executor never blocks on the GPU.
 #pragma once
 
+#include <deque>
 #include <map>
+#include <vector>
 
 #include <atomic>
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include "server/image_cache.h"
 #include "server/session/allocation_table.h"
 #include "server/session/handle_table.h"
+#include "server/session/limits.h"
 
 namespace vgpu::server {
 
@@ -42,17 +45,27 @@ struct Outcome {
 
 class Session {
  public:
-  Session(backend::Backend& backend, ImageCache& images, uint64_t id);
+  Session(backend::Backend& backend, ImageCache& images, uint64_t id, SessionLimits limits = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  Status Open();
+  // `options.cancelled` tells the backend when the client is gone.
+  Status Open(const backend::SessionOptions& options = {});
   uint64_t id() const { return id_; }
 
   // Executor thread: runs one call; never blocks on the device.
   // Takes the call's bulk bytes (host-to-device data) instead of copying them.
   Outcome Execute(wire::Call& call);
+  // Outcomes of calls that a host function held back (HostFuncReach) and
+  // that became runnable during the last Execute; the caller finishes them
+  // after that call's own outcome, in this order.
+  std::vector<Outcome> TakeReleased();
+  // Whether Execute would hold `call` back for a host function (the test of
+  // HoldForHostFunc): its outcome then comes later, from TakeReleased.
+  bool WouldHold(const wire::Call& call) const {
+    return host_func_hold_ != 0 && call.op_case() != wire::Call::kHostFuncDone;
+  }
   // Reply threads (any of them, concurrently; see server/reply_writer.h for
   // the order): waits, applies deferred and sticky errors, and returns true
   // when outcome.reply must be sent. A synchronizing reply reports the first
@@ -76,6 +89,12 @@ class Session {
   Status Dispatch(wire::Call& call, Outcome& out);
   Result<ContextState*> Context(uint64_t ctx, Outcome& out);
   Result<backend::Handle> Stream(ContextState& state, uint64_t stream);
+  // Totals over every context, for the per-session caps.
+  size_t CountStreams() const;
+  size_t CountEvents() const;
+  size_t CountModules() const;
+  // OK when `bytes` more device memory stay within the quota.
+  Status CheckQuota(uint64_t bytes, const char* call) const;
 
   // context
   Status CtxCreate(const wire::CtxCreate& op);
@@ -89,12 +108,18 @@ class Session {
   Status MemcpyDtoH(const wire::MemcpyDtoH& op, Outcome& out);
   Status MemcpyDtoD(const wire::MemcpyDtoD& op, Outcome& out);
   Status Memset(const wire::Memset& op, Outcome& out);
+  Status Memcpy3D(wire::Memcpy3D& op, Outcome& out);
+  Status Memset2D(const wire::Memset2D& op, Outcome& out);
   // stream
   Status StreamCreate(const wire::StreamCreate& op, Outcome& out);
   Status StreamDestroy(const wire::StreamDestroy& op, Outcome& out);
   Status StreamSynchronize(const wire::StreamSynchronize& op, Outcome& out);
   Status StreamQuery(const wire::StreamQuery& op, Outcome& out);
   Status StreamWaitEvent(const wire::StreamWaitEvent& op, Outcome& out);
+  Status HostFuncReach(const wire::HostFuncReach& op, Outcome& out);
+  Status HostFuncDone(const wire::HostFuncDone& op, Outcome& out);
+  // True (and the call kept) while a host function holds the session.
+  bool HoldForHostFunc(wire::Call& call);
   // event
   Status EventCreate(const wire::EventCreate& op, Outcome& out);
   Status EventRecord(const wire::EventRecord& op, Outcome& out);
@@ -124,6 +149,7 @@ class Session {
   backend::Backend& backend_;
   ImageCache& images_;
   const uint64_t id_;
+  const SessionLimits limits_;
   std::unique_ptr<backend::BackendSession> backend_session_;
   HandleTable<ContextState> contexts_{"context"};
   std::map<uint64_t, uint64_t> blas_handles_;  // cuBLAS handle id -> context id
@@ -131,6 +157,11 @@ class Session {
   std::mutex pending_mutex_;  // Finish runs on several reply threads
   Status pending_;            // first asynchronous error not yet reported
   uint64_t pending_seq_ = 0;  // the call that caused it
+  // Executor thread only: the host function holding the session (0: none),
+  // the calls it holds, and the outcomes of those it released.
+  uint64_t host_func_hold_ = 0;
+  std::deque<wire::Call> held_calls_;
+  std::vector<Outcome> released_;
 };
 
 }  // namespace vgpu::server

@@ -6,6 +6,7 @@
 // entry point (and every Wait) makes this context current first.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -24,7 +25,7 @@ namespace vgpu::backend::cuda {
 // Context and every Wait it handed out are gone, so a Wait never touches a
 // destroyed context.
 struct ContextState {
-  ContextState(std::shared_ptr<const Driver> d, CUcontext c);
+  ContextState(std::shared_ptr<const Driver> d, CUcontext c, std::function<bool()> abandoned = {});
   ~ContextState();
   ContextState(const ContextState&) = delete;
   ContextState& operator=(const ContextState&) = delete;
@@ -35,12 +36,15 @@ struct ContextState {
   CUcontext ctx;
   EventPool events;
   StagingPool staging;
+  // True once the client is gone: teardown then destroys the context at
+  // once, pending work and all, instead of waiting for it.
+  std::function<bool()> abandoned;
 };
 
 class CudaContext final : public Context {
  public:
   static Result<std::unique_ptr<Context>> Create(std::shared_ptr<const Driver> driver, CUdevice device,
-                                                 int ordinal, uint32_t flags);
+                                                 int ordinal, uint32_t flags, std::function<bool()> abandoned = {});
   explicit CudaContext(std::shared_ptr<ContextState> state);
   ~CudaContext() override;  // blas.cpp: destroys the cuBLAS handles first
 
@@ -52,6 +56,12 @@ class CudaContext final : public Context {
   Result<Wait> MemcpyDtoH(std::string* dst, DevicePtr src, uint64_t bytesize, Handle stream) override;
   Status MemcpyDtoD(DevicePtr dst, DevicePtr src, uint64_t bytesize, Handle stream) override;
   Status Memset(DevicePtr dst, uint32_t value, uint32_t element_size, uint64_t count, Handle stream) override;
+  Status Memcpy3DHtoD(const PitchedPtr& dst, const Extent3D& extent, std::string&& packed, Handle stream) override;
+  Result<Wait> Memcpy3DDtoH(std::string* packed, const PitchedPtr& src, const Extent3D& extent,
+                            Handle stream) override;
+  Status Memcpy3DDtoD(const PitchedPtr& dst, const PitchedPtr& src, const Extent3D& extent, Handle stream) override;
+  Status Memset2D(DevicePtr dst, uint64_t pitch, uint32_t value, uint32_t element_size, uint64_t width,
+                  uint64_t height, Handle stream) override;
 
   // ---- stream (stream.cpp) ----
   Result<Handle> StreamCreate(uint32_t flags, int32_t priority) override;
