@@ -34,6 +34,16 @@ ReplyOrder ReplyOrder::Of(const wire::Call& call) {
       on_stream(call.memcpy_dtoh().ctx(), call.memcpy_dtoh().stream());
       order.reply_bytes = call.memcpy_dtoh().bytesize();
       break;
+    case C::kMemcpy3D: {
+      const auto& op = call.memcpy_3d();
+      on_stream(op.ctx(), op.stream());
+      bool sane = op.direction() == wire::COPY_DEVICE_TO_HOST && op.width_bytes() <= (1ull << 32) &&
+                  op.height() <= (1ull << 20) && op.depth() <= (1ull << 20);  // no overflow below
+      order.reply_bytes = sane ? std::min<uint64_t>(op.width_bytes() * std::min<uint64_t>(op.height() * op.depth(), 1ull << 31),
+                                                    wire::kCopyChunkBytes * 16)
+                               : 0;
+      break;
+    }
     case C::kStreamSynchronize: on_stream(call.stream_synchronize().ctx(), call.stream_synchronize().stream()); break;
     // cuBLAS: a result answered to the host, and strided copies to the host.
     case C::kBlasLevel1: on_stream(call.blas_level1().ctx(), call.blas_level1().stream()); break;
@@ -174,6 +184,9 @@ void ReplyWriter::Handle(const ReplyOrder& order, Outcome outcome) {
   Task task;
   task.reserved = reserved;
   task.done = std::make_shared<Completion>();
+  // A wait this table does not know is a barrier: after everything before
+  // it, and before everything after it.
+  if (barrier_ && !barrier_->IsDone()) task.after.push_back(barrier_);
   switch (order.kind) {
     case K::kStream: {
       Lane lane{order.ctx, order.stream};
@@ -196,7 +209,8 @@ void ReplyWriter::Handle(const ReplyOrder& order, Outcome outcome) {
     case K::kEventRecord:
       // A wait this table does not know: after everything, to be safe.
       task.after = AllTails();
-      tails_[Lane{order.ctx, kContextLane}] = task.done;
+      if (barrier_ && !barrier_->IsDone()) task.after.push_back(barrier_);
+      barrier_ = task.done;
       break;
   }
   task.outcome = std::move(outcome);

@@ -12,6 +12,8 @@
 //     ones of every stream;
 //   - event syncs and queries finish after what their stream had when the
 //     event was recorded;
+//   - other calls with a device wait are barriers (after everything before,
+//     before everything after);
 //   - everything else finishes at once, on the executor thread.
 // Device waits run on a small pool of waiter threads (grown on demand);
 // a task's predecessors are always older tasks, so the pool never deadlocks.
@@ -104,6 +106,7 @@ class ReplyWriter {
   std::map<Lane, std::shared_ptr<Completion>> tails_;
   std::map<Lane, std::shared_ptr<Completion>> recorded_;  // (ctx, event) -> its stream's tail at record
   uint64_t handled_ = 0;
+  std::shared_ptr<Completion> barrier_;  // the last outcome of a kind this table does not order
 
   std::mutex mutex_;
   std::condition_variable tasks_ready_;  // tasks_ or closing_
