@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "libcuda/config.h"
+#include "libcuda/device_output.h"
 #include "libcuda/statistics.h"
 #include "proto/protocol.h"
 #include "proto/vgpu.grpc.pb.h"
@@ -195,6 +196,8 @@ class GrpcSession final : public Session {
   }
 
   void Deliver(wire::Reply& reply) {
+    // Before the waiter wakes: the synchronizing call returns after its output is printed.
+    if (reply.has_device_output()) PrintDeviceOutput(reply.device_output());
     std::unique_lock lock(mutex_);
     if (auto it = landings_.find(reply.seq()); it != landings_.end()) {
       Landing landing = std::move(it->second);

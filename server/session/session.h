@@ -38,6 +38,8 @@ struct Outcome {
   bool want_reply = false;
   bool synchronizing = false;          // reports an earlier asynchronous error
   std::shared_ptr<StickyError> sticky; // the call's context, if any
+  std::shared_ptr<backend::DeviceOutput> output;  // the call's context's printf/assert text
+  bool flushes_output = false;         // a point where CUDA prints device output
 };
 
 class Session {
@@ -66,6 +68,7 @@ class Session {
     int device = 0;
     std::unique_ptr<backend::Context> ctx;
     std::shared_ptr<StickyError> sticky = std::make_shared<StickyError>();
+    std::shared_ptr<backend::DeviceOutput> output;  // from the backend; may be null
     HandleTable<backend::Handle> streams{"stream"};
     HandleTable<backend::Handle> events{"event"};
     HandleTable<ModuleState> modules{"module"};
@@ -74,10 +77,12 @@ class Session {
   Status Dispatch(wire::Call& call, Outcome& out);
   Result<ContextState*> Context(uint64_t ctx, Outcome& out);
   Result<backend::Handle> Stream(ContextState& state, uint64_t stream);
+  // Moves the device output of out.output into the reply (writer thread).
+  static void AttachDeviceOutput(Outcome& out);
 
   // context
   Status CtxCreate(const wire::CtxCreate& op);
-  Status CtxDestroy(const wire::CtxDestroy& op);
+  Status CtxDestroy(const wire::CtxDestroy& op, Outcome& out);
   Status CtxSynchronize(const wire::CtxSynchronize& op, Outcome& out);
   // memory
   Status MemAlloc(const wire::MemAlloc& op, Outcome& out);

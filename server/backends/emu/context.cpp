@@ -180,7 +180,7 @@ Status EmuContext::Launch(Handle module, uint32_t function, const LaunchConfig& 
                           std::span<const uint8_t> params, Handle stream) {
   VGPU_RETURN_IF_ERROR(CheckStream(stream));
   VGPU_ASSIGN_OR_RETURN(EmuModule * found, FindModule(module));
-  return found->Launch(function, config, params, memory_);
+  return found->Launch(function, config, params, memory_, *output_);
 }
 
 Status EmuContext::FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) {

@@ -51,6 +51,7 @@ class EmuContext final : public Context {
   Status FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) override;
 
   Status BlasGemm(uint64_t handle, const backend::BlasGemm& gemm, Handle stream) override;
+  std::shared_ptr<DeviceOutput> device_output() override { return output_; }
 
  private:
   struct Event {
@@ -70,6 +71,7 @@ class EmuContext final : public Context {
   std::set<Handle> streams_;
   std::map<Handle, Event> events_;
   std::map<Handle, std::unique_ptr<EmuModule>> modules_;
+  std::shared_ptr<DeviceOutput> output_ = std::make_shared<DeviceOutput>();
 };
 
 }  // namespace vgpu::backend::emu

@@ -88,16 +88,26 @@ class DeviceMemory {
   virtual uint8_t* Translate(uint64_t address, uint64_t size) = 0;
 };
 
+// Receives the text of device printf (vprintf) calls, formatted, in the order the threads
+// ran them. Several of a launch's worker threads may call it at once.
+class HostOutput {
+ public:
+  virtual ~HostOutput() = default;
+  virtual void Printf(std::string_view text) = 0;
+};
+
 struct LaunchConfig {
   uint32_t grid[3];
   uint32_t block[3];
   uint32_t dynamic_shared_bytes;
+  HostOutput* output = nullptr;  // null: printf text is dropped
 };
 
 // Most shared memory (static + dynamic) one block may use.
 inline constexpr uint32_t kMaxSharedBytesPerBlock = 100 * 1024;
 
-// Runs `kernel` to completion. `params` is the packed parameter buffer (layout of
+// Runs `kernel` to completion. A thread that calls __assertfail (device assert) stops the
+// launch with Code::kAssert and the message "file:line: function: Assertion `expr` failed.". `params` is the packed parameter buffer (layout of
 // Kernel::params). `global_addresses` gives the device address of every Module::globals()
 // entry (the caller allocates and initialises them in `memory`). Thread-safe: several launches
 // may run at once on different modules/memories.
