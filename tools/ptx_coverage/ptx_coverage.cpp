@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "image/elf.h"
@@ -30,7 +31,21 @@ struct Gap {
   std::set<std::string> kernels;   // distinct functions affected
   std::set<uint32_t> arches;       // compute_XY of the entries it appears in
   std::string example;             // "file: compute_80: kernel, line N"
+  std::string source;              // that PTX line
 };
+
+// Line `n` (1-based) of `text`, trimmed.
+std::string SourceLine(std::string_view text, uint32_t n) {
+  size_t at = 0;
+  for (uint32_t i = 1; i < n && at != std::string_view::npos; ++i) {
+    at = text.find('\n', at);
+    if (at != std::string_view::npos) ++at;
+  }
+  if (at == std::string_view::npos || n == 0) return {};
+  std::string_view line = text.substr(at, text.find('\n', at) - at);
+  size_t first = line.find_first_not_of(" \t");
+  return first == std::string_view::npos ? std::string() : std::string(line.substr(first, 160));
+}
 
 // Decode errors name their PTX line ("line 73301: ..."); drop it so equal problems group.
 std::string WithoutLineNumbers(std::string text) {
@@ -56,9 +71,12 @@ std::string KindOf(const std::string& text) {
 class Report {
  public:
   void Add(const std::string& kind, const std::string& what, const std::string& kernel, uint32_t sm,
-           const std::string& where) {
+           const std::string& where, std::string_view ptx = {}, uint32_t line = 0) {
     Gap& g = gaps_[{kind, what}];
-    if (g.example.empty()) g.example = where;
+    if (g.example.empty()) {
+      g.example = where;
+      g.source = SourceLine(ptx, line);
+    }
     ++g.count;
     g.kernels.insert(kernel);
     g.arches.insert(sm);
@@ -80,10 +98,10 @@ class Report {
       std::string where = file + ": " + arch + ": " + fn + ", line " + std::to_string(in.line);
       if (in.op == vgpu::ptx::Op::kUnsupported) {
         std::string text = WithoutLineNumbers(d.texts[in.text]);
-        Add(KindOf(text), text, fn, e.sm, where);
+        Add(KindOf(text), text, fn, e.sm, where, e.bytes, in.line);
       } else if (in.op == vgpu::ptx::Op::kCall && in.imm >= 0 && static_cast<size_t>(in.imm) < d.calls.size()) {
         const vgpu::ptx::Function& callee = d.funcs[d.calls[in.imm].callee];
-        if (!callee.has_body) Add("external call", callee.name, fn, e.sm, where);
+        if (!callee.has_body) Add("external call", callee.name, fn, e.sm, where, e.bytes, in.line);
       }
     }
   }
@@ -98,6 +116,7 @@ class Report {
       std::printf("%-16s %-60s x%-6llu in %zu functions [compute %s]  e.g. %s\n", key.first.c_str(),
                   key.second.c_str(), static_cast<unsigned long long>(g.count), g.kernels.size(), arches.c_str(),
                   g.example.c_str());
+      if (!g.source.empty()) std::printf("%16s   %s\n", "", g.source.c_str());
     }
     std::printf("ptx-coverage: %zu gaps\n", gaps_.size());
     return gaps_.empty();
