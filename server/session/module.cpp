@@ -7,8 +7,8 @@
 #include "common/utf8.h"
 #include "image/cubin.h"
 #include "image/fatbin.h"
-#include "image/ptx_module.h"
 #include "proto/protocol.h"
+#include "server/backends/emu/ptx/declarations.h"
 
 namespace vgpu::server {
 namespace {
@@ -32,10 +32,16 @@ std::set<std::string> DeclaredGlobals(std::span<const uint8_t> bytes) {
   auto entries = image::Entries(bytes);
   if (!entries.ok()) return names;
   for (const auto& entry : *entries) {
-    std::span<const uint8_t> entry_bytes(reinterpret_cast<const uint8_t*>(entry.bytes.data()), entry.bytes.size());
-    auto info = entry.kind == image::Entry::Kind::kCubin ? image::ParseCubin(entry_bytes) : image::ParsePtx(entry.bytes);
-    if (!info.ok()) continue;
-    for (const auto& global : info->globals) names.insert(global.name);
+    if (entry.kind == image::Entry::Kind::kCubin) {
+      std::span<const uint8_t> entry_bytes(reinterpret_cast<const uint8_t*>(entry.bytes.data()), entry.bytes.size());
+      auto info = image::ParseCubin(entry_bytes);
+      if (!info.ok()) continue;
+      for (const auto& global : info->globals) names.insert(global.name);
+    } else {
+      auto declared = ptx::ListDeclarations(entry.bytes);  // the emu interpreter's parser
+      if (!declared.ok()) continue;
+      names.insert(declared->globals.begin(), declared->globals.end());
+    }
   }
   return names;
 }
