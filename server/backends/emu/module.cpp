@@ -150,8 +150,7 @@ Status EmuModule::Launch(uint32_t function, const LaunchConfig& config, std::spa
   launch.output = &printf_output;
   Status status = ptx::Launch(*ptx_, info.name, launch, params, memory, global_addresses_);
   if (status.code() == Code::kAssert) {
-    // As CUDA does: the message goes to the client's stderr, and to this server's log.
-    VGPU_LOG(Error, "emu", "%s", status.message().c_str());
+    // As CUDA does, the message goes to the client's stderr (the interpreter logged it here).
     output.Error(status.message() + "\n");
   } else if (!status.ok()) {
     VGPU_LOG(Debug, "emu", "launch of %s: %s", info.name.c_str(), status.message().c_str());

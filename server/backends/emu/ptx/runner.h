@@ -6,6 +6,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,11 @@ class BlockRunner {
   }
   uint64_t SpecialValue(Special s, const Warp& w, int lane);
   Status Call(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc);
+  // vprintf and __assertfail (execute_builtin.cpp); others are unsupported.
+  Status CallBuiltin(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc, const Function& callee,
+                     const CallInfo& ci);
+  // The NUL-terminated string at a generic address, or nullopt where it is not readable.
+  std::optional<std::string> ReadString(const Warp& w, int lane, uint64_t addr);
   Status Ret(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc);
   Status Atomic(const Instr& in, uint64_t* R, uint32_t exec, Warp& w);
   Status AtomicHalf(const Instr& in, uint64_t* R, uint32_t exec, Warp& w);
