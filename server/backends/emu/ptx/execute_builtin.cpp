@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/log.h"
+#include "server/backends/emu/ptx/builtins.h"
 #include "server/backends/emu/ptx/device_printf.h"
 #include "server/backends/emu/ptx/runner.h"
 
@@ -89,7 +90,7 @@ Status BlockRunner::CallBuiltin(Warp& w, const Instr& in, uint32_t exec, uint32_
              block_idx_[1], block_idx_[2], w.tid[0][l], w.tid[1][l], w.tid[2][l], message.c_str());
     return Fail(Status(Code::kAssert, message));
   }
-  if (callee.name == "__assertfail") {
+  if (IsBuiltinFunction(callee.name)) {  // __assertfail that no lane executes
     SetPc(w, mask, pc + 1);
     return Status::Ok();
   }

@@ -155,6 +155,8 @@ class BlockRunner {
   Status ExecCompare(const Instr& in, const Operands& o);
   Status ExecConvert(const Instr& in, const Operands& o);
   Status ExecMemory(Warp& w, const Instr& in, const Operands& o);
+  // wmma.load / wmma.store of one fragment per lane (execute_memory.cpp).
+  Status WmmaMemory(Warp& w, const Instr& in, const Operands& o);
   Status ExecControl(Warp& w, const Instr& in, const Operands& o, bool* jumped);
   Status ExecWarp(Warp& w, const Instr& in, const Operands& o, bool* jumped);
   Status ExecMma(const Instr& in, const Operands& o);
