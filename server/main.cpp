@@ -11,6 +11,7 @@
 #include "proto/protocol.h"
 #include "server/backends/factory.h"
 #include "server/image_cache.h"
+#include "server/security.h"
 #include "server/service.h"
 
 namespace {
@@ -48,11 +49,25 @@ int main(int argc, char** argv) {
   app.add_option("--emu-memory-gib", emu_memory_gib, "device memory of the software GPU")
       ->check(CLI::Range(0.001, 1024.0))
       ->capture_default_str();
+  vgpu::server::SecurityOptions security_options;
+  app.add_option("--tls-cert", security_options.tls_cert, "PEM server certificate: serve TLS");
+  app.add_option("--tls-key", security_options.tls_key, "PEM private key of --tls-cert");
+  app.add_option("--tls-ca", security_options.tls_ca, "PEM CA: require client certificates it signed (mutual TLS)");
+  app.add_option("--token-file", security_options.token_file,
+                 "accept only clients presenting a token of this file (one per line: TOKEN [quota_mib=N])");
+  app.add_flag("--insecure", security_options.insecure,
+               "allow a non-loopback --listen without TLS and a token (trusted networks only)");
   CLI11_PARSE(app, argc, argv);
 
   vgpu::log::SetComponent("server");
   vgpu::log::Configure(log_level.c_str());
   options.emu_memory_bytes = static_cast<uint64_t>(emu_memory_gib * (1ull << 30));
+
+  auto security = vgpu::server::ConfigureSecurity(security_options, listen);
+  if (!security.ok()) {
+    std::fprintf(stderr, "vgpu-server: %s\n", security.status().message().c_str());
+    return 1;
+  }
 
   auto backend = vgpu::backend::CreateBackend(options);
   if (!backend.ok()) {
@@ -61,10 +76,11 @@ int main(int argc, char** argv) {
   }
   vgpu::server::ImageCache images(cache_dir, 4ull << 30);
   vgpu::server::Service service(**backend, images);
+  if (!security->tokens.empty()) service.RequireTokens(&security->tokens);
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &bound_port);
+  builder.AddListeningPort(listen, security->credentials, &bound_port);
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(vgpu::wire::kMaxMessageBytes);
   builder.SetMaxSendMessageSize(vgpu::wire::kMaxMessageBytes);
@@ -81,9 +97,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto& devices = (*backend)->devices();
-  VGPU_LOG(Info, "main", "listening on %s, backend %s, %zu device(s)%s%s", listen.c_str(),
-           (*backend)->name().c_str(), devices.size(), devices.empty() ? "" : ": ",
-           devices.empty() ? "" : devices[0].name.c_str());
+  VGPU_LOG(Info, "main", "listening on %s (%s, %s), backend %s, %zu device(s)%s%s", listen.c_str(),
+           security->mutual_tls ? "mutual TLS" : security->tls ? "TLS" : "no TLS",
+           security->tokens.empty() ? "no token" : "token required", (*backend)->name().c_str(), devices.size(),
+           devices.empty() ? "" : ": ", devices.empty() ? "" : devices[0].name.c_str());
 
   std::thread shutdown_thread([&] {
     int signal_number = 0;

@@ -12,6 +12,8 @@ target_link_libraries(vgpu_backend_emu PUBLIC vgpu_common vgpu_ptx vgpu_image vg
 add_library(vgpu_server_core STATIC
   backends/factory.cpp
   image_cache.cpp
+  security.cpp
+  token_table.cpp
   service.cpp
   session/allocation_table.cpp
   session/blas.cpp

@@ -85,9 +85,42 @@ std::string Metadata(const grpc::ServerContext* context, const char* key) {
   return std::string(it->second.data(), it->second.size());
 }
 
+// ", certificate CN=..." for a client that presented a certificate (mutual TLS).
+std::string ClientCertificate(const grpc::ServerContext* context) {
+  auto auth = context->auth_context();
+  if (!auth || !auth->IsPeerAuthenticated()) return {};
+  std::string names;
+  for (const auto& name : auth->GetPeerIdentity()) {
+    names += (names.empty() ? "" : ",") + std::string(name.data(), name.size());
+  }
+  return ", certificate " + auth->GetPeerIdentityPropertyName() + "=" + names;
+}
+
 }  // namespace
 
-grpc::Status Service::Hello(grpc::ServerContext*, const wire::HelloRequest* request, wire::HelloReply* reply) {
+grpc::Status Service::Authenticate(const grpc::ServerContext* context, std::string_view hello_token,
+                                   const char* where, const TokenEntry** entry) const {
+  *entry = nullptr;
+  if (tokens_ == nullptr) return grpc::Status::OK;
+  std::string token = Metadata(context, wire::kTokenMetadataKey);
+  if (token.empty()) token = std::string(hello_token);
+  if (token.empty()) {
+    VGPU_LOG(Warn, "service", "refused %s from %s: no token", where, context->peer().c_str());
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "vgpu-server requires a token: set VGPU_TOKEN, or token or token_file in client.conf");
+  }
+  *entry = tokens_->Find(token);
+  if (*entry == nullptr) {
+    VGPU_LOG(Warn, "service", "refused %s from %s: unknown token", where, context->peer().c_str());
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "vgpu-server does not accept this token");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status Service::Hello(grpc::ServerContext* context, const wire::HelloRequest* request,
+                            wire::HelloReply* reply) {
+  const TokenEntry* token = nullptr;
+  if (grpc::Status auth = Authenticate(context, request->token(), "hello", &token); !auth.ok()) return auth;
   reply->set_protocol_version(wire::kProtocolVersion);
   if (request->protocol_version() != wire::kProtocolVersion) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
@@ -118,13 +151,16 @@ grpc::Status Service::Session(grpc::ServerContext* context,
   if (Metadata(context, wire::kProtocolMetadataKey) != std::to_string(wire::kProtocolVersion)) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "unsupported or missing protocol version");
   }
+  const TokenEntry* token = nullptr;  // with its quota_mib, when the token file gives one
+  if (grpc::Status auth = Authenticate(context, {}, "session", &token); !auth.ok()) return auth;
   const uint64_t id = next_session_id_++;
   server::Session session(backend_, images_, id);
   if (Status opened = session.Open(); !opened.ok()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, opened.message());
   }
-  VGPU_LOG(Info, "service", "session=%llu opened by %s", static_cast<unsigned long long>(id),
-           context->peer().c_str());
+  VGPU_LOG(Info, "service", "session=%llu opened by %s%s%s%s", static_cast<unsigned long long>(id),
+           context->peer().c_str(), token ? ", token of line " : "", token ? std::to_string(token->line).c_str() : "",
+           ClientCertificate(context).c_str());
   uint64_t calls = 0;
   uint64_t last_seq = 0;
   grpc::Status result = grpc::Status::OK;

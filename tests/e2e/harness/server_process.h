@@ -14,10 +14,12 @@ namespace vgpu::test {
 
 class ServerProcess {
  public:
-  // Starts `vgpu-server --backend <TestBackend()>` (plus `extra_args`) and
-  // waits until it accepts connections. Returns null if it does not come up
-  // (with the cuda backend: no usable GPU here).
-  static std::unique_ptr<ServerProcess> Start(std::vector<std::string> extra_args = {});
+  // Starts `vgpu-server --backend <TestBackend()>` (plus `extra_args`) on
+  // `listen_host`:<free port> and waits until it accepts connections on
+  // 127.0.0.1. Returns null if it does not come up (with the cuda backend: no
+  // usable GPU here). address() is always the loopback one.
+  static std::unique_ptr<ServerProcess> Start(std::vector<std::string> extra_args = {},
+                                              const std::string& listen_host = "127.0.0.1");
   ~ServerProcess();
 
   const std::string& address() const { return address_; }
