@@ -9,13 +9,15 @@
 #include "proto/vgpu.grpc.pb.h"
 #include "server/backends/backend.h"
 #include "server/image_cache.h"
+#include "server/session/limits.h"
 #include "server/token_table.h"
 
 namespace vgpu::server {
 
 class Service final : public wire::Vgpu::Service {
  public:
-  Service(backend::Backend& backend, ImageCache& images) : backend_(backend), images_(images) {}
+  Service(backend::Backend& backend, ImageCache& images, Admission& admission)
+      : backend_(backend), images_(images), admission_(admission) {}
 
   // From now on Hello and Session refuse clients without one of `tokens`
   // (UNAUTHENTICATED). `tokens` must outlive the service.
@@ -29,6 +31,7 @@ class Service final : public wire::Vgpu::Service {
  private:
   backend::Backend& backend_;
   ImageCache& images_;
+  Admission& admission_;
   std::atomic<uint64_t> next_session_id_{1};
   const TokenTable* tokens_ = nullptr;  // null: no token needed
 

@@ -125,7 +125,7 @@ class PrintfToDeviceOutput final : public ptx::HostOutput {
 }  // namespace
 
 Status EmuModule::Launch(uint32_t function, const LaunchConfig& config, std::span<const uint8_t> params,
-                         SessionMemory& memory, DeviceOutput& output) {
+                         SessionMemory& memory, DeviceOutput& output, const ptx::LaunchLimits& limits) {
   if (function >= functions_.size()) return InvalidHandle("function index out of range");
   const FunctionInfo& info = functions_[function];
   if (!ptx_) {
@@ -148,7 +148,7 @@ Status EmuModule::Launch(uint32_t function, const LaunchConfig& config, std::spa
   launch.dynamic_shared_bytes = config.shared_mem_bytes;
   PrintfToDeviceOutput printf_output(output);
   launch.output = &printf_output;
-  Status status = ptx::Launch(*ptx_, info.name, launch, params, memory, global_addresses_);
+  Status status = ptx::Launch(*ptx_, info.name, launch, params, memory, global_addresses_, limits);
   if (status.code() == Code::kAssert) {
     // As CUDA does, the message goes to the client's stderr (the interpreter logged it here).
     output.Error(status.message() + "\n");

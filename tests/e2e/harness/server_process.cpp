@@ -107,6 +107,18 @@ void ServerProcess::Kill(int signal) {
   pid_ = -1;
 }
 
+bool ServerProcess::Terminate(int signal, int timeout_seconds) {
+  if (pid_ <= 0) return false;
+  kill(pid_, signal);
+  bool exited = WaitExit(pid_, timeout_seconds * 1000);
+  if (!exited) {
+    kill(pid_, SIGKILL);
+    WaitExit(pid_, 5000);
+  }
+  pid_ = -1;
+  return exited;
+}
+
 ServerProcess::~ServerProcess() { Kill(SIGTERM); }
 
 ProgramResult RunProgram(const std::string& path, const std::vector<std::string>& args,

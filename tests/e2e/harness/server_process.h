@@ -26,6 +26,9 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   // Sends `signal` and reaps the process.
   void Kill(int signal);
+  // Sends `signal`; true when the process then exits by itself within
+  // `timeout_seconds` (else it is killed). Reaps it either way.
+  bool Terminate(int signal, int timeout_seconds);
 
  private:
   ServerProcess(pid_t pid, std::string address) : pid_(pid), address_(std::move(address)) {}
