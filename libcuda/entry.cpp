@@ -12,6 +12,7 @@ namespace vgpu::cu {
 namespace {
 
 std::once_flag g_log_once;
+thread_local bool t_in_host_func = false;
 
 struct NameArea {
   const char* name;
@@ -32,6 +33,9 @@ constexpr NameArea kAreas[] = {
 }();
 
 }  // namespace
+
+bool InHostFunc() noexcept { return t_in_host_func; }
+void SetInHostFunc(bool running) noexcept { t_in_host_func = running; }
 
 void ConfigureLoggingOnce() {
   std::call_once(g_log_once, [] {

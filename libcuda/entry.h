@@ -18,12 +18,18 @@ void ConfigureLoggingOnce();
 void LogFailure(const char* name, const Status& status);
 void LogException(const char* name, const char* what);
 
+// True on the thread while it runs a host function (cuLaunchHostFunc),
+// which CUDA forbids to call CUDA: Enter answers CUDA_ERROR_NOT_PERMITTED.
+bool InHostFunc() noexcept;
+void SetInHostFunc(bool running) noexcept;
+
 // Runs body (returns vgpu::Status) and converts its result to a CUresult.
 // Never lets an exception cross the C boundary: any exception becomes
 // CUDA_ERROR_UNKNOWN.
 template <class F>
 CUresult Enter(const char* name, F&& body) noexcept {
   ConfigureLoggingOnce();
+  if (InHostFunc()) return CUDA_ERROR_NOT_PERMITTED;
   try {
     Status status = std::forward<F>(body)();
     if (status.ok()) return CUDA_SUCCESS;

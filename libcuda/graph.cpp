@@ -1,8 +1,9 @@
 // Graph area: record and replay. A graph is the list of wire calls a stream
-// capture recorded; an executable graph is a snapshot of that list, and
-// cuGraphLaunch posts it again with the launch stream filled in: no round
-// trip, no server support. Only captured graphs exist (plus empty ones from
-// cuGraphCreate): explicit node construction is not supported.
+// capture or explicit node construction (graph_nodes.cpp) recorded; an
+// executable graph is a snapshot of that list, and cuGraphLaunch posts it
+// again with the launch stream filled in: no round trip, no server support.
+#include <algorithm>
+
 #include "libcuda/areas.h"
 #include "libcuda/objects.h"
 
@@ -32,6 +33,13 @@ Status Instantiate(CUgraphExec* phGraphExec, CUgraph hGraph, unsigned long long 
   if (flags & ~kKnownInstantiateFlags) return InvalidValue("unknown instantiate flags");
   VGPU_ASSIGN_OR_RETURN(auto ops, Snapshot(graph));
   auto* exec = new CUgraphExec_st{graph->ctx, std::move(ops)};
+  {
+    std::lock_guard lock(CaptureMutex());
+    CoverOpsLocked(graph);
+    for (const auto& node : graph->nodes) {
+      if (node->first + node->count <= exec->ops->size()) exec->node_ops[node.get()] = {node->first, node->count};
+    }
+  }
   Objects::Get().AddGraphExec(exec);
   *phGraphExec = exec;
   return Status();
@@ -104,9 +112,15 @@ Status cuGraphDestroy(CUgraph hGraph) {
 Status cuGraphGetNodes(CUgraph hGraph, CUgraphNode* nodes, size_t* numNodes) {
   if (numNodes == nullptr) return InvalidValue("numNodes is null");
   VGPU_ASSIGN_OR_RETURN(CUgraph_st * graph, Objects::Get().Graph(hGraph));
-  if (nodes != nullptr) return NotSupported("vgpu graphs have no node handles; pass nodes = NULL to count them");
   std::lock_guard lock(CaptureMutex());
-  *numNodes = graph->ops.size();
+  CoverOpsLocked(graph);
+  if (nodes != nullptr) {
+    // As CUDA does: fill at most *numNodes, pad the rest with NULL, report how many were filled.
+    for (size_t i = 0; i < *numNodes; ++i) nodes[i] = i < graph->nodes.size() ? graph->nodes[i].get() : nullptr;
+    *numNodes = std::min(*numNodes, graph->nodes.size());
+    return Status();
+  }
+  *numNodes = graph->nodes.size();
   return Status();
 }
 

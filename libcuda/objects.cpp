@@ -1,5 +1,6 @@
 #include "libcuda/objects.h"
 
+#include <cstring>
 #include <unordered_map>
 
 namespace vgpu::cu {
@@ -227,6 +228,9 @@ void SetStream(wire::Call& call, uint64_t stream) {
     case wire::Call::kMemcpyDtoh: call.mutable_memcpy_dtoh()->set_stream(stream); break;
     case wire::Call::kMemcpyDtod: call.mutable_memcpy_dtod()->set_stream(stream); break;
     case wire::Call::kMemset: call.mutable_memset()->set_stream(stream); break;
+    case wire::Call::kMemcpy3D: call.mutable_memcpy_3d()->set_stream(stream); break;
+    case wire::Call::kMemset2D: call.mutable_memset_2d()->set_stream(stream); break;
+    case wire::Call::kHostFuncReach: call.mutable_host_func_reach()->set_stream(stream); break;
     case wire::Call::kLaunchKernel: call.mutable_launch_kernel()->set_stream(stream); break;
     case wire::Call::kEventRecord: call.mutable_event_record()->set_stream(stream); break;
     case wire::Call::kStreamWaitEvent: call.mutable_stream_wait_event()->set_stream(stream); break;
@@ -246,6 +250,29 @@ Status CaptureInvalidated() {
 
 }  // namespace
 
+std::string PackHostBox(const void* host, const HostBox& box) {
+  std::string packed(box.width * box.height * box.depth, '\0');
+  const auto* base = static_cast<const char*>(host);
+  char* out = packed.data();
+  for (size_t z = 0; z < box.depth; ++z) {
+    for (size_t y = 0; y < box.height; ++y, out += box.width) {
+      std::memcpy(out, base + z * box.slice_pitch + y * box.pitch, box.width);
+    }
+  }
+  return packed;
+}
+
+void UnpackHostBox(const std::string& packed, void* host, const HostBox& box) {
+  if (packed.size() != box.width * box.height * box.depth) return;  // never from a valid reply
+  auto* base = static_cast<char*>(host);
+  const char* in = packed.data();
+  for (size_t z = 0; z < box.depth; ++z) {
+    for (size_t y = 0; y < box.height; ++y, in += box.width) {
+      std::memcpy(base + z * box.slice_pitch + y * box.pitch, in, box.width);
+    }
+  }
+}
+
 Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<CopyStatus> status) {
   wire::Call call = std::move(op.call);
   SetStream(call, stream);
@@ -256,6 +283,23 @@ Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<Cop
     case GraphOp::Kind::kDtoH:
       if (status == nullptr) status = std::make_shared<CopyStatus>();
       return session->PostLanding(std::move(call), op.host, op.size, std::move(status));
+    case GraphOp::Kind::kHtoD3D:
+      call.mutable_memcpy_3d()->set_data(PackHostBox(op.host, op.box));
+      return session->Post(std::move(call));
+    case GraphOp::Kind::kDtoH3D: {
+      if (status == nullptr) status = std::make_shared<CopyStatus>();
+      return session->PostWithHandler(
+          std::move(call), [host = op.host, box = op.box, status](const Status& result, const wire::Reply* reply) {
+            if (result.ok() && reply != nullptr) {
+              UnpackHostBox(reply->memcpy_3d().data(), host, box);
+              return;
+            }
+            std::lock_guard lock(status->mutex);
+            if (status->status.ok()) status->status = result;
+          });
+    }
+    case GraphOp::Kind::kHostFunc:
+      return PostHostFunc(session, std::move(call), op.host_fn, op.host);
     case GraphOp::Kind::kPlain:
       break;
   }

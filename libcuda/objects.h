@@ -28,19 +28,49 @@ struct CUctx_st {
 // referenced, not copied: a host-to-device copy reads `host` at each replay,
 // and a device-to-host copy lands in `host` at each replay, as CUDA's memcpy
 // nodes do.
-struct GraphOp {
-  vgpu::wire::Call call;
-  enum class Kind { kPlain, kHtoD, kDtoH } kind = Kind::kPlain;
-  void* host = nullptr;
-  size_t size = 0;
+// A box of host memory on one side of a 2D/3D copy: `host` (in GraphOp) is
+// its first byte; rows of `width` bytes lie `pitch` apart, slices of
+// `height` rows `slice_pitch` apart. On the wire the rows travel packed.
+struct HostBox {
+  size_t width = 0;
+  size_t height = 1;
+  size_t depth = 1;
+  size_t pitch = 0;
+  size_t slice_pitch = 0;
 };
 
-// A graph: the operations of one capture, in stream order. `ops` and
-// `capturing` are guarded by CaptureMutex().
+struct GraphOp {
+  vgpu::wire::Call call;
+  // kHtoD3D / kDtoH3D: a Memcpy3D call whose host side is `host` laid out as `box`.
+  // kHostFunc: a HostFuncReach marker; host_fn(host) runs on the client.
+  enum class Kind { kPlain, kHtoD, kDtoH, kHtoD3D, kDtoH3D, kHostFunc } kind = Kind::kPlain;
+  void* host = nullptr;
+  size_t size = 0;
+  HostBox box = {};
+  CUhostFn host_fn = nullptr;
+};
+
+struct CUgraph_st;
+
+// A node of a graph: a run of its operations. Nodes added explicitly may
+// depend only on nodes that exist already, so the order of `ops` is a
+// topological order and replaying them in one stream honours every edge.
+struct CUgraphNode_st {
+  CUgraph_st* graph;
+  CUgraphNodeType type;
+  size_t first;  // index into graph->ops
+  size_t count;  // 0 for an empty node
+  std::vector<CUgraphNode_st*> dependencies;
+};
+
+// A graph: the operations of captures and explicitly added nodes, in stream
+// order. `ops`, `nodes` and `capturing` are guarded by CaptureMutex().
 struct CUgraph_st {
   CUctx_st* ctx;  // null for an empty graph from cuGraphCreate
   std::vector<GraphOp> ops;
   bool capturing = false;  // a stream is still capturing into it
+  // Nodes over a prefix of `ops`; captured operations get theirs when asked.
+  std::vector<std::unique_ptr<CUgraphNode_st>> nodes = {};
 };
 
 // The capture in progress on a stream (cuStreamBeginCapture .. EndCapture).
@@ -64,6 +94,8 @@ struct CUstream_st {
 struct CUgraphExec_st {
   CUctx_st* ctx;
   std::shared_ptr<const std::vector<GraphOp>> ops;
+  // Where each node of the source graph sits in `ops` (for Exec*SetParams).
+  std::map<const CUgraphNode_st*, std::pair<size_t, size_t>> node_ops = {};
 };
 
 struct CUevent_st {
@@ -182,6 +214,16 @@ Status Submit(Session* session, const StreamTarget& target, GraphOp op,
               std::shared_ptr<CopyStatus> status = nullptr);
 // Posts a recorded operation now (no capture check), with its stream field
 // rewritten to `stream`. Used by Submit and by cuGraphLaunch.
+// Posts a HostFuncReach marker with a fresh id; when the server answers,
+// fn(data) runs on the client's host-function thread, which then sends
+// HostFuncDone (libcuda/host_func.cpp).
+Status PostHostFunc(Session* session, vgpu::wire::Call call, CUhostFn fn, void* data);
+// Gives captured operations past the last node one node each (a chain),
+// so every operation of `graph` belongs to a node. CaptureMutex() held.
+void CoverOpsLocked(CUgraph_st* graph);
+// The rows of a host box, packed; and back (a size mismatch writes nothing).
+std::string PackHostBox(const void* host, const HostBox& box);
+void UnpackHostBox(const std::string& packed, void* host, const HostBox& box);
 Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<CopyStatus> status);
 // For calls that wait on a stream: on a capturing stream they are illegal,
 // and invalidate the capture (CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED).

@@ -6,12 +6,16 @@
 
 #include "common/status.h"
 #include "libcuda/areas.h"
+#include "libcuda/interop_types.h"
 
 // Every exported function, declared again from api.def so its address can be
 // taken; a row whose types disagree with cuda.h fails to compile here too.
 #define VGPU_CU(area, status, name, base, since, flavor, params, args) extern "C" CUresult name params;
 #include "libcuda/api.def"
 #undef VGPU_CU
+#define VGPU_CU_INTEROP(header, name, base, since, flavor, params) extern "C" CUresult name params;
+#include "libcuda/interop.def"
+#undef VGPU_CU_INTEROP
 
 namespace vgpu::cu {
 namespace {
@@ -32,6 +36,10 @@ const ProcEntry kEntries[] = {
   {#name, #base, since, VGPU_CU_PER_THREAD_##flavor, reinterpret_cast<void*>(&::name)},
 #include "libcuda/api.def"
 #undef VGPU_CU
+#define VGPU_CU_INTEROP(header, name, base, since, flavor, params) \
+  {#name, #base, since, VGPU_CU_PER_THREAD_##flavor, reinterpret_cast<void*>(&::name)},
+#include "libcuda/interop.def"
+#undef VGPU_CU_INTEROP
 };
 
 // All variants of one base name, split by flavour.

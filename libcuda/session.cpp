@@ -112,7 +112,14 @@ class GrpcSession final : public Session {
   Status PostLanding(wire::Call call, void* dst, size_t size, std::shared_ptr<CopyStatus> status) override {
     Statistics().landings.fetch_add(1, std::memory_order_relaxed);
     call.set_want_reply(true);
-    Landing landing{static_cast<uint8_t*>(dst), size, std::move(status)};
+    Landing landing{static_cast<uint8_t*>(dst), size, std::move(status), nullptr};
+    return Queue(std::move(call), &landing);
+  }
+
+  Status PostWithHandler(wire::Call call, ReplyHandler on_reply) override {
+    Statistics().landings.fetch_add(1, std::memory_order_relaxed);
+    call.set_want_reply(true);
+    Landing landing{nullptr, 0, nullptr, std::move(on_reply)};
     return Queue(std::move(call), &landing);
   }
 
@@ -125,6 +132,7 @@ class GrpcSession final : public Session {
     uint8_t* dst;
     size_t size;
     std::shared_ptr<CopyStatus> status;
+    ReplyHandler handler;  // set instead of dst/status by PostWithHandler
   };
 
   Status Queue(wire::Call call, Landing* landing) {
@@ -207,6 +215,10 @@ class GrpcSession final : public Session {
       Landing landing = std::move(it->second);
       landings_.erase(it);
       lock.unlock();
+      if (landing.handler) {
+        landing.handler(Status(static_cast<Code>(reply.result()), reply.message()), &reply);
+        return;
+      }
       if (reply.result() != 0) {
         std::lock_guard copy_lock(landing.status->mutex);
         if (landing.status->status.ok()) {
@@ -238,6 +250,10 @@ class GrpcSession final : public Session {
       VGPU_LOG(Error, "session", "%s", dead_status_.message().c_str());
     }
     for (auto& [seq, landing] : landings_) {
+      if (landing.handler) {
+        landing.handler(dead_status_, nullptr);
+        continue;
+      }
       std::lock_guard copy_lock(landing.status->mutex);
       if (landing.status->status.ok()) landing.status->status = dead_status_;
     }

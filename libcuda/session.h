@@ -11,7 +11,9 @@
 // promptly with CUDA_ERROR_DEVICE_UNAVAILABLE.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
 
 #include "common/status.h"
 #include "proto/vgpu.pb.h"
@@ -45,6 +47,11 @@ class Session {
   // Queues a MemcpyDtoH whose data lands in [dst, dst+size) when its reply
   // arrives; an error reply is recorded in `status`.
   virtual Status PostLanding(wire::Call call, void* dst, size_t size, std::shared_ptr<CopyStatus> status) = 0;
+  // Queues `call` and runs `on_reply` on the session's reader thread when its
+  // reply arrives (reply non-null), or with the session's error when it dies
+  // first (reply null). on_reply must be quick and must not call the session.
+  using ReplyHandler = std::function<void(const Status& status, const wire::Reply* reply)>;
+  virtual Status PostWithHandler(wire::Call call, ReplyHandler on_reply) = 0;
 };
 
 }  // namespace vgpu::cu

@@ -29,6 +29,11 @@ Runtime& State() {
 
 thread_local int t_device = 0;
 thread_local bool t_device_set = false;
+// The driver context that was current when cudaSetDevice last ran. A
+// different one current now was made current through the driver API since
+// (cuCtxCreate, cuCtxSetCurrent, cuCtxPushCurrent), and the runtime uses it,
+// as CUDA's does; the same one means cudaSetDevice's device wins.
+thread_local CUcontext t_context_at_set = nullptr;
 
 std::string FormatUuid(const CUuuid& u) {
   const auto* b = reinterpret_cast<const unsigned char*>(u.bytes);
@@ -100,11 +105,25 @@ int RuntimeOrdinal(CUdevice device) {
   return -1;
 }
 
-int CurrentDevice() { return t_device; }
+int CurrentDevice() {
+  // A context the program made current through the driver API names the device.
+  CUcontext current = nullptr;
+  if (cuCtxGetCurrent(&current) == CUDA_SUCCESS && current != nullptr &&
+      (!t_device_set || current != t_context_at_set)) {
+    CUdevice device = 0;
+    if (cuCtxGetDevice(&device) == CUDA_SUCCESS) {
+      int ordinal = RuntimeOrdinal(device);
+      if (ordinal >= 0) return ordinal;
+    }
+  }
+  return t_device;
+}
 
 void SetCurrentDevice(int dev) {
   t_device = dev;
   t_device_set = true;
+  CUcontext current = nullptr;
+  t_context_at_set = cuCtxGetCurrent(&current) == CUDA_SUCCESS ? current : nullptr;
 }
 
 Result<const DeviceInfo*> GetDeviceInfo(int dev) {
@@ -143,9 +162,12 @@ Result<CUcontext> EnsureContext() {
   VGPU_RETURN_IF_ERROR(EnsureInit());
   CUcontext current = nullptr;
   VGPU_CU(cuCtxGetCurrent(&current));
-  if (current != nullptr && !t_device_set) return current;
+  if (current != nullptr && (!t_device_set || current != t_context_at_set)) return current;
   VGPU_ASSIGN_OR_RETURN(CUcontext primary, PrimaryContext(t_device));
   if (current != primary) VGPU_CU(cuCtxSetCurrent(primary));
+  // Now current because of cudaSetDevice's device: later driver-API changes
+  // are still told apart from it.
+  t_context_at_set = primary;
   return primary;
 }
 

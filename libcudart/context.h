@@ -30,9 +30,10 @@ void SetCurrentDevice(int dev);
 Result<const DeviceInfo*> GetDeviceInfo(int dev);
 
 // Makes sure a context is current on this thread and returns it: the
-// primary context of the current device (retained on first use), unless the
-// thread made its own context current through the driver API and never
-// called cudaSetDevice.
+// context current on the thread when the program made it current through the
+// driver API (cuCtxCreate, cuCtxSetCurrent, cuCtxPushCurrent) after its last
+// cudaSetDevice, or never called cudaSetDevice; otherwise the primary context
+// of the current device (retained on first use).
 Result<CUcontext> EnsureContext();
 // The primary context of `dev`, retained on first use.
 Result<CUcontext> PrimaryContext(int dev);

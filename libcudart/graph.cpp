@@ -1,7 +1,6 @@
 // Graphs: stream capture records the captured calls in libcuda, and the
-// runtime graph handles are the driver's (cudaGraph_t is CUgraph). Only
-// captured (or empty) graphs exist; explicit node construction is
-// NotSupported.
+// runtime graph handles are the driver's (cudaGraph_t is CUgraph). Explicit
+// node construction is in graph_nodes.cpp.
 #include "libcudart/areas.h"
 #include "libcudart/context.h"
 #include "libcudart/errors.h"

@@ -82,48 +82,58 @@ Status Copy1D(void* dst, const void* src, size_t count, cudaMemcpyKind kind, con
   return FinishSync(mode);
 }
 
-Status Copy2D(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width, size_t height,
-              cudaMemcpyKind kind, const Mode& mode) {
-  VGPU_RETURN_IF_ERROR(EnsureContext().status());
-  if (width > dpitch || width > spitch) return RtError(cudaErrorInvalidPitchValue, "width exceeds pitch");
-  VGPU_ASSIGN_OR_RETURN(Dir dir, Direction(dst, src, kind));
-  if (width == 0 || height == 0) return Status::Ok();
-  if (dst == nullptr || src == nullptr) return InvalidValue("null copy pointer");
-  auto* d = static_cast<unsigned char*>(dst);
-  auto* s = static_cast<const unsigned char*>(src);
-  if (dir == Dir::kH2H) {
-    VGPU_CU(cuStreamSynchronize(mode.driver()));
-    for (size_t row = 0; row < height; ++row) std::memmove(d + row * dpitch, s + row * spitch, width);
+// One driver 3D copy (2D copies are 3D copies of depth 1): one message on
+// the wire however many rows it has.
+Status DriverCopy3D(const CUDA_MEMCPY3D& m, const Mode& mode) {
+  if (mode.driver_sync()) {
+    VGPU_CU(cuMemcpy3D(&m));
     return Status::Ok();
   }
-  if (width == dpitch && width == spitch) return Copy1D(dst, src, width * height, kind, mode);
-  CUDA_MEMCPY2D m{};
+  VGPU_CU(cuMemcpy3DAsync(&m, mode.driver()));
+  return FinishSync(mode);
+}
+
+// One side of a pitched copy: the allocation's base pointer, pitch and
+// rows per slice, and the box's position in it.
+struct PitchedSide {
+  const void* ptr;
+  size_t pitch, ysize, x, y, z;
+};
+
+Status Copy3DPitched(const PitchedSide& dst, const PitchedSide& src, size_t width, size_t height, size_t depth,
+                     cudaMemcpyKind kind, const Mode& mode) {
+  VGPU_RETURN_IF_ERROR(EnsureContext().status());
+  VGPU_ASSIGN_OR_RETURN(Dir dir, Direction(const_cast<void*>(dst.ptr), src.ptr, kind));
+  if (width == 0 || height == 0 || depth == 0) return Status::Ok();
+  if (dst.ptr == nullptr || src.ptr == nullptr) return InvalidValue("null copy pointer");
+  if (dir == Dir::kH2H) VGPU_CU(cuStreamSynchronize(mode.driver()));  // ordered after earlier work
   bool src_dev = dir == Dir::kD2H || dir == Dir::kD2D;
   bool dst_dev = dir == Dir::kH2D || dir == Dir::kD2D;
+  CUDA_MEMCPY3D m{};
   m.srcMemoryType = src_dev ? CU_MEMORYTYPE_DEVICE : CU_MEMORYTYPE_HOST;
-  if (src_dev) m.srcDevice = Dev(src); else m.srcHost = src;
-  m.srcPitch = spitch;
+  if (src_dev) m.srcDevice = Dev(src.ptr); else m.srcHost = src.ptr;
+  m.srcXInBytes = src.x;
+  m.srcY = src.y;
+  m.srcZ = src.z;
+  m.srcPitch = src.pitch;
+  m.srcHeight = src.ysize;
   m.dstMemoryType = dst_dev ? CU_MEMORYTYPE_DEVICE : CU_MEMORYTYPE_HOST;
-  if (dst_dev) m.dstDevice = Dev(dst); else m.dstHost = dst;
-  m.dstPitch = dpitch;
+  if (dst_dev) m.dstDevice = Dev(dst.ptr); else m.dstHost = const_cast<void*>(dst.ptr);
+  m.dstXInBytes = dst.x;
+  m.dstY = dst.y;
+  m.dstZ = dst.z;
+  m.dstPitch = dst.pitch;
+  m.dstHeight = dst.ysize;
   m.WidthInBytes = width;
   m.Height = height;
-  CUstream stream = mode.driver();
-  CUresult res = cuMemcpy2DAsync(&m, stream);
-  if (res == CUDA_ERROR_NOT_SUPPORTED) {
-    // A driver without 2D copies gets one async copy per row.
-    Mode rows = mode;
-    rows.async = true;
-    for (size_t row = 0; row < height; ++row)
-      VGPU_RETURN_IF_ERROR(Copy1D(d + row * dpitch, s + row * spitch, width, kind == cudaMemcpyDefault
-          ? (dir == Dir::kH2D ? cudaMemcpyHostToDevice : dir == Dir::kD2H ? cudaMemcpyDeviceToHost
-                                                                         : cudaMemcpyDeviceToDevice)
-          : kind, rows));
-  } else {
-    VGPU_CU(res);
-  }
-  if (!mode.async) VGPU_CU(cuStreamSynchronize(stream));
-  return Status::Ok();
+  m.Depth = depth;
+  return DriverCopy3D(m, mode);
+}
+
+Status Copy2D(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width, size_t height,
+              cudaMemcpyKind kind, const Mode& mode) {
+  if (width > dpitch || width > spitch) return RtError(cudaErrorInvalidPitchValue, "width exceeds pitch");
+  return Copy3DPitched({dst, dpitch, height, 0, 0, 0}, {src, spitch, height, 0, 0, 0}, width, height, 1, kind, mode);
 }
 
 Status Memset(void* dst, int value, size_t count, const Mode& mode) {
@@ -138,13 +148,7 @@ Status Memset2D(void* dst, size_t pitch, int value, size_t width, size_t height,
   if (width > pitch) return RtError(cudaErrorInvalidPitchValue, "width exceeds pitch");
   if (width == 0 || height == 0) return Status::Ok();
   if (width == pitch) return Memset(dst, value, width * height, mode);
-  CUresult res = cuMemsetD2D8Async(Dev(dst), pitch, static_cast<unsigned char>(value), width, height, mode.driver());
-  if (res == CUDA_ERROR_NOT_SUPPORTED) {
-    for (size_t row = 0; row < height; ++row)
-      VGPU_CU(cuMemsetD8Async(Dev(dst) + row * pitch, static_cast<unsigned char>(value), width, mode.driver()));
-  } else {
-    VGPU_CU(res);
-  }
+  VGPU_CU(cuMemsetD2D8Async(Dev(dst), pitch, static_cast<unsigned char>(value), width, height, mode.driver()));
   return FinishSync(mode);
 }
 
@@ -181,21 +185,12 @@ Status Peer(void* dst, int dst_device, const void* src, int src_device, size_t c
   return Copy1D(dst, src, count, cudaMemcpyDeviceToDevice, mode);
 }
 
-// Pitched (non-array) 3D copies as one 2D copy per slice, waited for once.
-char* At(const cudaPitchedPtr& p, const cudaPos& pos, size_t z) {
-  return static_cast<char*>(p.ptr) + ((pos.z + z) * p.ysize + pos.y) * p.pitch + pos.x;
-}
-
+// Pitched (non-array) 3D copies: one driver 3D copy.
 Status Copy3D(const cudaPitchedPtr& dst, const cudaPos& dst_pos, const cudaPitchedPtr& src, const cudaPos& src_pos,
               const cudaExtent& extent, cudaMemcpyKind kind, const Mode& mode) {
-  if (extent.width == 0 || extent.height == 0 || extent.depth == 0) return Status::Ok();
-  Mode slices = mode;
-  slices.async = true;
-  for (size_t z = 0; z < extent.depth; ++z)
-    VGPU_RETURN_IF_ERROR(Copy2D(At(dst, dst_pos, z), dst.pitch, At(src, src_pos, z), src.pitch, extent.width,
-                                extent.height, kind, slices));
-  if (!mode.async) VGPU_CU(cuStreamSynchronize(mode.driver()));
-  return Status::Ok();
+  return Copy3DPitched({dst.ptr, dst.pitch, dst.ysize, dst_pos.x, dst_pos.y, dst_pos.z},
+                       {src.ptr, src.pitch, src.ysize, src_pos.x, src_pos.y, src_pos.z}, extent.width, extent.height,
+                       extent.depth, kind, mode);
 }
 
 Status Copy3D(const cudaMemcpy3DParms* p, const Mode& mode) {
@@ -212,14 +207,19 @@ Status Copy3DPeer(const cudaMemcpy3DPeerParms* p, const Mode& mode) {
   return Copy3D(p->dstPtr, p->dstPos, p->srcPtr, p->srcPos, p->extent, cudaMemcpyDeviceToDevice, mode);
 }
 
+char* SliceAt(const cudaPitchedPtr& p, size_t z) { return static_cast<char*>(p.ptr) + z * p.ysize * p.pitch; }
+
 Status Memset3D(const cudaPitchedPtr& p, int value, const cudaExtent& extent, const Mode& mode) {
   if (extent.width == 0 || extent.height == 0 || extent.depth == 0) return Status::Ok();
+  // Slices whose rows follow each other are one 2D memset.
+  if (extent.height == p.ysize || extent.depth == 1) {
+    return Memset2D(p.ptr, p.pitch, value, extent.width, extent.height * extent.depth, mode);
+  }
   Mode slices = mode;
   slices.async = true;
   for (size_t z = 0; z < extent.depth; ++z)
-    VGPU_RETURN_IF_ERROR(Memset2D(At(p, cudaPos{0, 0, 0}, z), p.pitch, value, extent.width, extent.height, slices));
-  if (!mode.async) VGPU_RETURN_IF_ERROR(FinishSync(Mode{mode.stream, false, true}));
-  return Status::Ok();
+    VGPU_RETURN_IF_ERROR(Memset2D(SliceAt(p, z), p.pitch, value, extent.width, extent.height, slices));
+  return FinishSync(mode);
 }
 
 cudaError_t Err(const Status& s) { return ToCudaError(s); }

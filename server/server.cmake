@@ -23,6 +23,7 @@ add_library(vgpu_server_core STATIC
   session/event.cpp
   session/memory.cpp
   session/module.cpp
+  session/pitched_box.cpp
   session/session.cpp
   session/stream.cpp)
 target_link_libraries(vgpu_server_core PUBLIC vgpu_common vgpu_proto vgpu_backend_emu vgpu_backend_cuda)

@@ -204,6 +204,9 @@ grpc::Status Service::Session(grpc::ServerContext* context,
         ++calls;
         Outcome outcome = session.Execute(call);
         if (outcome.want_reply || outcome.wait || outcome.reply->result() != 0) writer.Push(std::move(outcome));
+        for (Outcome& released : session.TakeReleased()) {
+          if (released.want_reply || released.wait || released.reply->result() != 0) writer.Push(std::move(released));
+        }
       }
       if (!result.ok()) break;
     }

@@ -120,6 +120,27 @@ struct BlasCall {
   int64_t stride_a = 0, stride_b = 0, stride_c = 0;  // elements
 };
 
+// One device side of a 2D/3D copy: the box's first byte and the strides of
+// its rows and slices, already checked by the session.
+struct PitchedPtr {
+  DevicePtr ptr = 0;
+  uint64_t pitch = 0;
+  uint64_t slice_pitch = 0;
+};
+
+struct Extent3D {
+  uint64_t width_bytes = 0;
+  uint64_t height = 1;
+  uint64_t depth = 1;
+  uint64_t rows() const { return height * depth; }
+  uint64_t packed_bytes() const { return width_bytes * height * depth; }
+};
+
+// Address of row `row` (0 .. extent.rows()-1) of a pitched box.
+inline DevicePtr RowAddress(const PitchedPtr& p, const Extent3D& extent, uint64_t row) {
+  return p.ptr + (row / extent.height) * p.slice_pitch + (row % extent.height) * p.pitch;
+}
+
 struct MemInfo {
   uint64_t free = 0;
   uint64_t total = 0;
@@ -141,6 +162,49 @@ class Context {
   virtual Status MemcpyDtoD(DevicePtr dst, DevicePtr src, uint64_t bytesize, Handle stream) = 0;
   // element_size is 1, 2 or 4; count is in elements.
   virtual Status Memset(DevicePtr dst, uint32_t value, uint32_t element_size, uint64_t count, Handle stream) = 0;
+
+  // ---- 2D / 3D, checked by the session ----
+  // The defaults issue one 1D operation per row; a backend may do better.
+  // `packed` holds extent.rows() rows of extent.width_bytes each.
+  virtual Status Memcpy3DHtoD(const PitchedPtr& dst, const Extent3D& extent, std::string&& packed, Handle stream) {
+    for (uint64_t row = 0; row < extent.rows(); ++row) {
+      VGPU_RETURN_IF_ERROR(MemcpyHtoD(RowAddress(dst, extent, row),
+                                      packed.substr(row * extent.width_bytes, extent.width_bytes), stream));
+    }
+    return Status();
+  }
+  // Fills *packed (extent.packed_bytes()) by the time the returned Wait returns.
+  virtual Result<Wait> Memcpy3DDtoH(std::string* packed, const PitchedPtr& src, const Extent3D& extent,
+                                    Handle stream) {
+    auto rows = std::make_shared<std::vector<std::string>>(extent.rows());
+    std::vector<Wait> waits;
+    for (uint64_t row = 0; row < extent.rows(); ++row) {
+      VGPU_ASSIGN_OR_RETURN(Wait wait,
+                            MemcpyDtoH(&(*rows)[row], RowAddress(src, extent, row), extent.width_bytes, stream));
+      waits.push_back(std::move(wait));
+    }
+    return Wait([packed, rows, waits = std::move(waits)]() -> Status {
+      for (const Wait& wait : waits) VGPU_RETURN_IF_ERROR(wait());
+      packed->clear();
+      for (const std::string& row : *rows) packed->append(row);
+      return Status();
+    });
+  }
+  virtual Status Memcpy3DDtoD(const PitchedPtr& dst, const PitchedPtr& src, const Extent3D& extent, Handle stream) {
+    for (uint64_t row = 0; row < extent.rows(); ++row) {
+      VGPU_RETURN_IF_ERROR(MemcpyDtoD(RowAddress(dst, extent, row), RowAddress(src, extent, row),
+                                      extent.width_bytes, stream));
+    }
+    return Status();
+  }
+  // `height` rows of `width` elements, `pitch` bytes apart.
+  virtual Status Memset2D(DevicePtr dst, uint64_t pitch, uint32_t value, uint32_t element_size, uint64_t width,
+                          uint64_t height, Handle stream) {
+    for (uint64_t row = 0; row < height; ++row) {
+      VGPU_RETURN_IF_ERROR(Memset(dst + row * pitch, value, element_size, width, stream));
+    }
+    return Status();
+  }
 
   // ---- stream ----
   virtual Result<Handle> StreamCreate(uint32_t flags, int32_t priority) = 0;

@@ -61,6 +61,7 @@ Outcome Session::Execute(wire::Call& call) {
   Outcome out;
   out.reply = std::make_unique<wire::Reply>();
   out.reply->set_seq(call.seq());
+  if (HoldForHostFunc(call)) return out;  // runs when the host function is done (stream.cpp)
   out.want_reply = call.want_reply();
   out.flushes_output = FlushesDeviceOutput(call);
   Status status = Dispatch(call, out);
@@ -164,12 +165,16 @@ Status Session::Dispatch(wire::Call& call, Outcome& out) {
     case C::kMemcpyDtoh: return MemcpyDtoH(call.memcpy_dtoh(), out);
     case C::kMemcpyDtod: return MemcpyDtoD(call.memcpy_dtod(), out);
     case C::kMemset: return Memset(call.memset(), out);
+    case C::kMemcpy3D: return Memcpy3D(*call.mutable_memcpy_3d(), out);
+    case C::kMemset2D: return Memset2D(call.memset_2d(), out);
     // stream
     case C::kStreamCreate: return StreamCreate(call.stream_create(), out);
     case C::kStreamDestroy: return StreamDestroy(call.stream_destroy(), out);
     case C::kStreamSynchronize: return StreamSynchronize(call.stream_synchronize(), out);
     case C::kStreamQuery: return StreamQuery(call.stream_query(), out);
     case C::kStreamWaitEvent: return StreamWaitEvent(call.stream_wait_event(), out);
+    case C::kHostFuncReach: return HostFuncReach(call.host_func_reach(), out);
+    case C::kHostFuncDone: return HostFuncDone(call.host_func_done(), out);
     // event
     case C::kEventCreate: return EventCreate(call.event_create(), out);
     case C::kEventRecord: return EventRecord(call.event_record(), out);

@@ -4,7 +4,9 @@
 // where waits on the device happen, so the executor never blocks on the GPU.
 #pragma once
 
+#include <deque>
 #include <map>
+#include <vector>
 
 #include <atomic>
 #include <cstdint>
@@ -57,6 +59,10 @@ class Session {
   // Executor thread: runs one call; never blocks on the device.
   // Takes the call's bulk bytes (host-to-device data) instead of copying them.
   Outcome Execute(wire::Call& call);
+  // Outcomes of calls that a host function held back (HostFuncReach) and
+  // that became runnable during the last Execute; the caller finishes them
+  // after that call's own outcome, in this order.
+  std::vector<Outcome> TakeReleased();
   // Writer thread, in call order: waits, applies deferred and sticky errors,
   // and returns true when outcome.reply must be sent.
   bool Finish(Outcome& outcome);
@@ -100,12 +106,18 @@ class Session {
   Status MemcpyDtoH(const wire::MemcpyDtoH& op, Outcome& out);
   Status MemcpyDtoD(const wire::MemcpyDtoD& op, Outcome& out);
   Status Memset(const wire::Memset& op, Outcome& out);
+  Status Memcpy3D(wire::Memcpy3D& op, Outcome& out);
+  Status Memset2D(const wire::Memset2D& op, Outcome& out);
   // stream
   Status StreamCreate(const wire::StreamCreate& op, Outcome& out);
   Status StreamDestroy(const wire::StreamDestroy& op, Outcome& out);
   Status StreamSynchronize(const wire::StreamSynchronize& op, Outcome& out);
   Status StreamQuery(const wire::StreamQuery& op, Outcome& out);
   Status StreamWaitEvent(const wire::StreamWaitEvent& op, Outcome& out);
+  Status HostFuncReach(const wire::HostFuncReach& op, Outcome& out);
+  Status HostFuncDone(const wire::HostFuncDone& op, Outcome& out);
+  // True (and the call kept) while a host function holds the session.
+  bool HoldForHostFunc(wire::Call& call);
   // event
   Status EventCreate(const wire::EventCreate& op, Outcome& out);
   Status EventRecord(const wire::EventRecord& op, Outcome& out);
@@ -141,6 +153,11 @@ class Session {
   std::map<uint64_t, uint64_t> blas_handles_;  // cuBLAS handle id -> context id
   AllocationTable allocations_;
   Status pending_;  // writer thread only: first asynchronous error not yet reported
+  // Executor thread only: the host function holding the session (0: none),
+  // the calls it holds, and the outcomes of those it released.
+  uint64_t host_func_hold_ = 0;
+  std::deque<wire::Call> held_calls_;
+  std::vector<Outcome> released_;
 };
 
 }  // namespace vgpu::server

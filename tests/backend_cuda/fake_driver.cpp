@@ -227,6 +227,37 @@ CUresult Fill(CUdeviceptr dst, T value, size_t count) {
 CUresult MemsetD8Async(CUdeviceptr d, unsigned char v, size_t n, CUstream) { return Fill(d, v, n); }
 CUresult MemsetD16Async(CUdeviceptr d, unsigned short v, size_t n, CUstream) { return Fill(d, v, n); }
 CUresult MemsetD32Async(CUdeviceptr d, unsigned int v, size_t n, CUstream) { return Fill(d, v, n); }
+// Device memory is host memory here: a 3D copy is a row loop over pointers.
+CUresult Memcpy3DAsync(const CUDA_MEMCPY3D* m, CUstream) {
+  if (CUresult r = NeedCtx()) return r;
+  auto* src = static_cast<const char*>(m->srcMemoryType == CU_MEMORYTYPE_HOST ? m->srcHost
+                                                                             : reinterpret_cast<void*>(m->srcDevice));
+  auto* dst = static_cast<char*>(m->dstMemoryType == CU_MEMORYTYPE_HOST ? m->dstHost
+                                                                       : reinterpret_cast<void*>(m->dstDevice));
+  for (size_t z = 0; z < m->Depth; ++z) {
+    for (size_t y = 0; y < m->Height; ++y) {
+      std::memmove(dst + ((m->dstZ + z) * m->dstHeight + m->dstY + y) * m->dstPitch + m->dstXInBytes,
+                   src + ((m->srcZ + z) * m->srcHeight + m->srcY + y) * m->srcPitch + m->srcXInBytes, m->WidthInBytes);
+    }
+  }
+  return CUDA_SUCCESS;
+}
+template <typename T>
+CUresult Fill2D(CUdeviceptr dst, size_t pitch, T value, size_t width, size_t height) {
+  for (size_t y = 0; y < height; ++y) {
+    if (CUresult r = Fill(dst + y * pitch, value, width)) return r;
+  }
+  return CUDA_SUCCESS;
+}
+CUresult MemsetD2D8Async(CUdeviceptr d, size_t p, unsigned char v, size_t w, size_t h, CUstream) {
+  return Fill2D(d, p, v, w, h);
+}
+CUresult MemsetD2D16Async(CUdeviceptr d, size_t p, unsigned short v, size_t w, size_t h, CUstream) {
+  return Fill2D(d, p, v, w, h);
+}
+CUresult MemsetD2D32Async(CUdeviceptr d, size_t p, unsigned int v, size_t w, size_t h, CUstream) {
+  return Fill2D(d, p, v, w, h);
+}
 
 // ---- stream ----
 CUresult StreamCreateWithPriority(CUstream* stream, unsigned int, int) {
@@ -427,6 +458,10 @@ std::map<std::string, void*> BuildTable() {
   VGPU_FAKE(cuMemsetD8Async, 3020, MemsetD8Async)
   VGPU_FAKE(cuMemsetD16Async, 3020, MemsetD16Async)
   VGPU_FAKE(cuMemsetD32Async, 3020, MemsetD32Async)
+  VGPU_FAKE(cuMemcpy3DAsync, 3020, Memcpy3DAsync)
+  VGPU_FAKE(cuMemsetD2D8Async, 3020, MemsetD2D8Async)
+  VGPU_FAKE(cuMemsetD2D16Async, 3020, MemsetD2D16Async)
+  VGPU_FAKE(cuMemsetD2D32Async, 3020, MemsetD2D32Async)
   VGPU_FAKE(cuStreamCreateWithPriority, 5050, StreamCreateWithPriority)
   VGPU_FAKE(cuStreamDestroy, 4000, StreamDestroy)
   VGPU_FAKE(cuStreamQuery, 2000, StreamQuery)

@@ -224,6 +224,49 @@ TEST_CASE("fake driver: memory round trip through waits on another thread", "[me
   CHECK(fake.live_pinned() == 0);
 }
 
+TEST_CASE("fake driver: 2D/3D copies and 2D memsets are one driver call each", "[memory]") {
+  Fake fake;
+  auto backend = Load(fake);
+  {
+    auto ctx = NewContext(*backend);
+    auto p = ctx->MemAlloc(4096);
+    auto q = ctx->MemAlloc(4096);
+    REQUIRE(p.ok());
+    REQUIRE(q.ok());
+    REQUIRE(ctx->Memset(*p, 0, 1, 4096, 0).ok());
+    REQUIRE(ctx->Memset(*q, 0, 1, 4096, 0).ok());
+    // 2 slices of 3 rows of 4 bytes, pitch 16, 5 rows per slice, from offset 8.
+    ::vgpu::backend::PitchedPtr box{*p + 8, 16, 80};
+    ::vgpu::backend::Extent3D extent{4, 3, 2};
+    std::string packed = "abcdefghijklmnopqrstuvwx";
+    REQUIRE(ctx->Memcpy3DHtoD(box, extent, std::string(packed), 0).ok());
+    std::string raw;
+    auto wait = ctx->MemcpyDtoH(&raw, *p, 256, 0);
+    REQUIRE(wait.ok());
+    REQUIRE(RunOnWaiter(*wait).ok());
+    CHECK(raw.substr(8, 4) == "abcd");
+    CHECK(raw.substr(24, 4) == "efgh");
+    CHECK(raw.substr(88, 4) == "mnop");
+    CHECK(raw[12] == '\0');
+    // Device to device into another layout, then back packed.
+    ::vgpu::backend::PitchedPtr other{*q + 1, 5, 15};
+    REQUIRE(ctx->Memcpy3DDtoD(other, box, extent, 0).ok());
+    std::string out;
+    auto wait2 = ctx->Memcpy3DDtoH(&out, other, extent, 0);
+    REQUIRE(wait2.ok());
+    REQUIRE(RunOnWaiter(*wait2).ok());
+    CHECK(out == packed);
+    REQUIRE(ctx->Memset2D(*q, 8, 0x0102, 2, 2, 3, 0).ok());
+    auto wait3 = ctx->MemcpyDtoH(&raw, *q, 24, 0);
+    REQUIRE(wait3.ok());
+    REQUIRE(RunOnWaiter(*wait3).ok());
+    CHECK(raw.substr(0, 4) == std::string("\x02\x01\x02\x01", 4));
+    CHECK(raw.substr(16, 4) == std::string("\x02\x01\x02\x01", 4));
+    CHECK(ctx->Memset2D(*q, 8, 0, 3, 1, 1, 0).code() == Code::kInvalidValue);
+  }
+  CHECK(fake.live_pinned() == 0);
+}
+
 TEST_CASE("fake driver: sessions cannot free each other's memory", "[memory]") {
   Fake fake;
   auto backend = Load(fake);

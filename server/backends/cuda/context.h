@@ -56,6 +56,12 @@ class CudaContext final : public Context {
   Result<Wait> MemcpyDtoH(std::string* dst, DevicePtr src, uint64_t bytesize, Handle stream) override;
   Status MemcpyDtoD(DevicePtr dst, DevicePtr src, uint64_t bytesize, Handle stream) override;
   Status Memset(DevicePtr dst, uint32_t value, uint32_t element_size, uint64_t count, Handle stream) override;
+  Status Memcpy3DHtoD(const PitchedPtr& dst, const Extent3D& extent, std::string&& packed, Handle stream) override;
+  Result<Wait> Memcpy3DDtoH(std::string* packed, const PitchedPtr& src, const Extent3D& extent,
+                            Handle stream) override;
+  Status Memcpy3DDtoD(const PitchedPtr& dst, const PitchedPtr& src, const Extent3D& extent, Handle stream) override;
+  Status Memset2D(DevicePtr dst, uint64_t pitch, uint32_t value, uint32_t element_size, uint64_t width,
+                  uint64_t height, Handle stream) override;
 
   // ---- stream (stream.cpp) ----
   Result<Handle> StreamCreate(uint32_t flags, int32_t priority) override;

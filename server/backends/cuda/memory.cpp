@@ -105,4 +105,135 @@ Status CudaContext::Memset(DevicePtr dst, uint32_t value, uint32_t element_size,
   }
 }
 
+// ---- 2D / 3D: one cuMemcpy3DAsync each; host rows are packed in staging ----
+
+namespace {
+
+// A device box as cuMemcpy3D's source or destination: the box's first byte
+// with zero offsets, its pitch and rows per slice.
+void SetDevice(CUDA_MEMCPY3D& m, bool source, const PitchedPtr& p) {
+  size_t height = p.pitch == 0 ? 0 : p.slice_pitch / p.pitch;
+  if (source) {
+    m.srcMemoryType = CU_MEMORYTYPE_DEVICE, m.srcDevice = p.ptr, m.srcPitch = p.pitch, m.srcHeight = height;
+  } else {
+    m.dstMemoryType = CU_MEMORYTYPE_DEVICE, m.dstDevice = p.ptr, m.dstPitch = p.pitch, m.dstHeight = height;
+  }
+}
+
+void SetPackedHost(CUDA_MEMCPY3D& m, bool source, void* host, const Extent3D& extent) {
+  if (source) {
+    m.srcMemoryType = CU_MEMORYTYPE_HOST, m.srcHost = host, m.srcPitch = extent.width_bytes,
+    m.srcHeight = extent.height;
+  } else {
+    m.dstMemoryType = CU_MEMORYTYPE_HOST, m.dstHost = host, m.dstPitch = extent.width_bytes,
+    m.dstHeight = extent.height;
+  }
+}
+
+void SetExtent(CUDA_MEMCPY3D& m, const Extent3D& extent) {
+  m.WidthInBytes = extent.width_bytes;
+  m.Height = extent.height;
+  m.Depth = extent.depth;
+}
+
+std::string Describe(const char* what, const Extent3D& extent) {
+  return std::string("cuMemcpy3DAsync_v2 (") + what + ", " + std::to_string(extent.width_bytes) + "x" +
+         std::to_string(extent.height) + "x" + std::to_string(extent.depth) + ")";
+}
+
+}  // namespace
+
+Status CudaContext::Memcpy3DHtoD(const PitchedPtr& dst, const Extent3D& extent, std::string&& packed,
+                                 Handle stream) {
+  VGPU_RETURN_IF_ERROR(Enter());
+  StagingPool& staging = state_->staging;
+  VGPU_ASSIGN_OR_RETURN(CUevent done, state_->events.Acquire());
+  Result<PinnedBlock> block = staging.Acquire(packed.size());
+  if (!block.ok()) {
+    state_->events.Release(done);
+    return block.status();
+  }
+  std::memcpy(block->data, packed.data(), packed.size());
+  CUDA_MEMCPY3D m{};
+  SetPackedHost(m, true, block->data, extent);
+  SetDevice(m, false, dst);
+  SetExtent(m, extent);
+  auto call = [&] { return Describe("host to device", extent); };
+  if (Status s = d().Check(d().cuMemcpy3DAsync(&m, ToStream(stream)), call); !s.ok()) {
+    staging.Release(*block);
+    state_->events.Release(done);
+    return s;
+  }
+  if (Status s = d().Check(d().cuEventRecord(done, ToStream(stream)), [&] { return call() + ": cuEventRecord"; });
+      !s.ok()) {
+    staging.Retire(*block);
+    state_->events.Release(done);
+    return s;
+  }
+  staging.ReleaseAfter(*block, done, ToStream(stream));
+  return Status();
+}
+
+Result<Wait> CudaContext::Memcpy3DDtoH(std::string* packed, const PitchedPtr& src, const Extent3D& extent,
+                                       Handle stream) {
+  VGPU_RETURN_IF_ERROR(Enter());
+  StagingPool& staging = state_->staging;
+  VGPU_ASSIGN_OR_RETURN(CUevent done, state_->events.Acquire());
+  Result<PinnedBlock> block = staging.Acquire(extent.packed_bytes());
+  if (!block.ok()) {
+    state_->events.Release(done);
+    return block.status();
+  }
+  CUDA_MEMCPY3D m{};
+  SetDevice(m, true, src);
+  SetPackedHost(m, false, block->data, extent);
+  SetExtent(m, extent);
+  auto call = [&] { return Describe("device to host", extent); };
+  if (Status s = d().Check(d().cuMemcpy3DAsync(&m, ToStream(stream)), call); !s.ok()) {
+    staging.Release(*block);
+    state_->events.Release(done);
+    return s;
+  }
+  if (Status s = d().Check(d().cuEventRecord(done, ToStream(stream)), [&] { return call() + ": cuEventRecord"; });
+      !s.ok()) {
+    staging.Retire(*block);
+    state_->events.Release(done);
+    return s;
+  }
+  return MakeCopyOutWait(state_, done, ToStream(stream), *block, packed, extent.packed_bytes());
+}
+
+Status CudaContext::Memcpy3DDtoD(const PitchedPtr& dst, const PitchedPtr& src, const Extent3D& extent,
+                                 Handle stream) {
+  VGPU_RETURN_IF_ERROR(Enter());
+  CUDA_MEMCPY3D m{};
+  SetDevice(m, true, src);
+  SetDevice(m, false, dst);
+  SetExtent(m, extent);
+  return d().Check(d().cuMemcpy3DAsync(&m, ToStream(stream)), [&] { return Describe("device to device", extent); });
+}
+
+Status CudaContext::Memset2D(DevicePtr dst, uint64_t pitch, uint32_t value, uint32_t element_size, uint64_t width,
+                             uint64_t height, Handle stream) {
+  VGPU_RETURN_IF_ERROR(Enter());
+  auto where = [&](const char* call) {
+    return [=] { return call + (" (" + Hex(dst) + ", " + std::to_string(width) + "x" + std::to_string(height) + ")"); };
+  };
+  switch (element_size) {
+    case 1:
+      return d().Check(d().cuMemsetD2D8Async(dst, pitch, static_cast<unsigned char>(value), width, height,
+                                             ToStream(stream)),
+                       where("cuMemsetD2D8Async"));
+    case 2:
+      return d().Check(d().cuMemsetD2D16Async(dst, pitch, static_cast<unsigned short>(value), width, height,
+                                              ToStream(stream)),
+                       where("cuMemsetD2D16Async"));
+    case 4:
+      return d().Check(d().cuMemsetD2D32Async(dst, pitch, value, width, height, ToStream(stream)),
+                       where("cuMemsetD2D32Async"));
+    default:
+      return InvalidValue("2D memset: element size " + std::to_string(element_size) + " is not 1, 2 or 4");
+  }
+}
+
 }  // namespace vgpu::backend::cuda

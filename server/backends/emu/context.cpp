@@ -68,6 +68,61 @@ Status EmuContext::Memset(DevicePtr dst, uint32_t value, uint32_t element_size, 
   return Status();
 }
 
+// ---- 2D / 3D: emu streams run in order at once, so each is a row loop ----
+
+uint8_t* EmuContext::TranslateBox(const PitchedPtr& box, const Extent3D& extent) {
+  if (extent.rows() == 0) return nullptr;
+  uint64_t span = RowAddress(box, extent, extent.rows() - 1) - box.ptr + extent.width_bytes;
+  return memory_.Translate(box.ptr, span);
+}
+
+Status EmuContext::Memcpy3DHtoD(const PitchedPtr& dst, const Extent3D& extent, std::string&& packed, Handle stream) {
+  VGPU_RETURN_IF_ERROR(CheckStream(stream));
+  uint8_t* base = TranslateBox(dst, extent);
+  if (base == nullptr || packed.size() != extent.packed_bytes()) {
+    return InvalidValue("destination box is not device memory of this session");
+  }
+  for (uint64_t row = 0; row < extent.rows(); ++row) {
+    std::memcpy(base + (RowAddress(dst, extent, row) - dst.ptr), packed.data() + row * extent.width_bytes,
+                extent.width_bytes);
+  }
+  return Status();
+}
+
+Result<Wait> EmuContext::Memcpy3DDtoH(std::string* packed, const PitchedPtr& src, const Extent3D& extent,
+                                      Handle stream) {
+  VGPU_RETURN_IF_ERROR(CheckStream(stream));
+  const uint8_t* base = TranslateBox(src, extent);
+  if (base == nullptr) return InvalidValue("source box is not device memory of this session");
+  packed->resize(extent.packed_bytes());
+  for (uint64_t row = 0; row < extent.rows(); ++row) {
+    std::memcpy(packed->data() + row * extent.width_bytes, base + (RowAddress(src, extent, row) - src.ptr),
+                extent.width_bytes);
+  }
+  return Done();
+}
+
+Status EmuContext::Memcpy3DDtoD(const PitchedPtr& dst, const PitchedPtr& src, const Extent3D& extent,
+                                Handle stream) {
+  VGPU_RETURN_IF_ERROR(CheckStream(stream));
+  const uint8_t* from = TranslateBox(src, extent);
+  uint8_t* to = TranslateBox(dst, extent);
+  if (from == nullptr || to == nullptr) return InvalidValue("box is not device memory of this session");
+  for (uint64_t row = 0; row < extent.rows(); ++row) {
+    std::memmove(to + (RowAddress(dst, extent, row) - dst.ptr), from + (RowAddress(src, extent, row) - src.ptr),
+                 extent.width_bytes);
+  }
+  return Status();
+}
+
+Status EmuContext::Memset2D(DevicePtr dst, uint64_t pitch, uint32_t value, uint32_t element_size, uint64_t width,
+                            uint64_t height, Handle stream) {
+  for (uint64_t row = 0; row < height; ++row) {
+    VGPU_RETURN_IF_ERROR(Memset(dst + row * pitch, value, element_size, width, stream));
+  }
+  return Status();
+}
+
 // ---- stream ----
 
 Status EmuContext::CheckStream(Handle stream) const {

@@ -34,6 +34,12 @@ class EmuContext final : public Context {
   Result<Wait> MemcpyDtoH(std::string* dst, DevicePtr src, uint64_t bytesize, Handle stream) override;
   Status MemcpyDtoD(DevicePtr dst, DevicePtr src, uint64_t bytesize, Handle stream) override;
   Status Memset(DevicePtr dst, uint32_t value, uint32_t element_size, uint64_t count, Handle stream) override;
+  Status Memcpy3DHtoD(const PitchedPtr& dst, const Extent3D& extent, std::string&& packed, Handle stream) override;
+  Result<Wait> Memcpy3DDtoH(std::string* packed, const PitchedPtr& src, const Extent3D& extent,
+                            Handle stream) override;
+  Status Memcpy3DDtoD(const PitchedPtr& dst, const PitchedPtr& src, const Extent3D& extent, Handle stream) override;
+  Status Memset2D(DevicePtr dst, uint64_t pitch, uint32_t value, uint32_t element_size, uint64_t width,
+                  uint64_t height, Handle stream) override;
 
   Result<Handle> StreamCreate(uint32_t flags, int32_t priority) override;
   Status StreamDestroy(Handle stream) override;
@@ -68,6 +74,9 @@ class EmuContext final : public Context {
     std::chrono::steady_clock::time_point when;
   };
   Status CheckStream(Handle stream) const;
+  // Host address of a pitched box's first byte, or null if the box is not
+  // inside one allocation.
+  uint8_t* TranslateBox(const PitchedPtr& box, const Extent3D& extent);
   Result<Event*> FindEvent(Handle event);
   Result<EmuModule*> FindModule(Handle module);
 

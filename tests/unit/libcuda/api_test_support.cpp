@@ -23,6 +23,16 @@ const std::vector<Row>& Rows() {
   return rows;
 }
 
+const std::vector<Row>& InteropRows() {
+  static const std::vector<Row> rows = {
+#define VGPU_CU_INTEROP(header, name, base, since, flavor, params) \
+  {"driver", "TODO", #name, #base, since, #flavor},
+#include "libcuda/interop.def"
+#undef VGPU_CU_INTEROP
+  };
+  return rows;
+}
+
 std::string LogPath() {
   static const std::string path =
       "/tmp/vgpu_libcuda_api_test." + std::to_string(getpid()) + ".log";

@@ -21,6 +21,10 @@ struct Row {
 // Every api.def row, in file order.
 const std::vector<Row>& Rows();
 
+// Every libcuda/interop.def row (graphics interop, always NOT_SUPPORTED),
+// with area "driver" and status "TODO".
+const std::vector<Row>& InteropRows();
+
 // The built libcuda.so.1, opened once with RTLD_NOW | RTLD_LOCAL. Logging
 // goes to LogPath() at warn level (VGPU_LOG is set before the dlopen).
 void* Library();

@@ -3,6 +3,7 @@
 // (cuda-abi.md 1.2 worked examples, and every api.def row).
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/unit/libcuda/api_test_support.h"
 
@@ -119,8 +120,24 @@ TEST_CASE("cuGetProcAddress rejects null arguments and unknown flags", "[driver]
   CHECK(v1("cuInit", nullptr, 13000, kDefault) == CUDA_ERROR_INVALID_VALUE);
 }
 
-TEST_CASE("every api.def row is what cuGetProcAddress returns at its own version", "[driver]") {
-  for (const Row& row : Rows()) {
+TEST_CASE("cuGetProcAddress resolves the graphics-interop names", "[driver]") {
+  ExpectResolves("cuGLGetDevices", 4010, kDefault, "cuGLGetDevices");
+  ExpectResolves("cuGLGetDevices", 13000, kDefault, "cuGLGetDevices_v2");
+  ExpectResolves("cuGLMapBufferObject", 13000, kDefault, "cuGLMapBufferObject_v2");
+  ExpectResolves("cuGLMapBufferObject", 13000, kPerThread, "cuGLMapBufferObject_v2_ptds");
+  ExpectResolves("cuGLMapBufferObjectAsync", 13000, kPerThread, "cuGLMapBufferObjectAsync_v2_ptsz");
+  ExpectResolves("cuGraphicsGLRegisterImage", 13000, kDefault, "cuGraphicsGLRegisterImage");
+  ExpectResolves("cuEGLStreamConsumerConnectWithFlags", 8000, kDefault, "cuEGLStreamConsumerConnectWithFlags");
+  ExpectResolves("cuVDPAUCtxCreate", 13000, kDefault, "cuVDPAUCtxCreate_v2");
+  ExpectResolves("cuGraphicsMapResources", 13000, kPerThread, "cuGraphicsMapResources_ptsz");
+  CHECK(Resolve("cuEGLStreamConsumerConnectWithFlags", 7000, kDefault).status ==
+        CU_GET_PROC_ADDRESS_VERSION_NOT_SUFFICIENT);
+}
+
+TEST_CASE("every api.def and interop.def row is what cuGetProcAddress returns at its own version", "[driver]") {
+  std::vector<Row> rows = Rows();
+  rows.insert(rows.end(), InteropRows().begin(), InteropRows().end());
+  for (const Row& row : rows) {
     bool per_thread = std::string(row.flavor) != "def";
     Resolved r = Resolve(row.base, row.since, per_thread ? kPerThread : kLegacy);
     INFO(row.name << " = " << row.base << " @" << row.since << " " << row.flavor);

@@ -114,6 +114,9 @@ inline constexpr uint32_t kMaxSharedBytesPerBlock = 100 * 1024;
 struct LaunchLimits {
   std::function<bool()> cancelled;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Why the launch of `kernel` must stop now, if it must (checked between blocks and, for a
+  // block that never ends, every few hundred thousand instructions inside it).
+  Status Check(const std::string& kernel) const;
 };
 
 // Runs `kernel` to completion. A thread that calls __assertfail (device assert) stops the

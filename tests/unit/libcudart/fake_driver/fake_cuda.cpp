@@ -135,6 +135,23 @@ FAKE CUresult cuMemcpy2DAsync_v2(const CUDA_MEMCPY2D* m, CUstream) {
   Record("cuMemcpy2DAsync_v2");
   return CUDA_SUCCESS;
 }
+// The runtime sends 2D and 3D copies as driver 3D copies.
+FAKE CUresult cuMemcpy3DAsync_v2(const CUDA_MEMCPY3D* m, CUstream) {
+  auto* dst = reinterpret_cast<unsigned char*>(m->dstMemoryType == CU_MEMORYTYPE_DEVICE ? m->dstDevice
+                                                                                      : (CUdeviceptr)m->dstHost);
+  auto* src = reinterpret_cast<const unsigned char*>(m->srcMemoryType == CU_MEMORYTYPE_DEVICE
+                                                         ? m->srcDevice : (CUdeviceptr)m->srcHost);
+  for (size_t z = 0; z < m->Depth; ++z) {
+    for (size_t y = 0; y < m->Height; ++y) {
+      std::memmove(dst + ((m->dstZ + z) * m->dstHeight + m->dstY + y) * m->dstPitch + m->dstXInBytes,
+                   src + ((m->srcZ + z) * m->srcHeight + m->srcY + y) * m->srcPitch + m->srcXInBytes,
+                   m->WidthInBytes);
+    }
+  }
+  Record("cuMemcpy3DAsync_v2");
+  return CUDA_SUCCESS;
+}
+FAKE CUresult cuMemcpy3D_v2(const CUDA_MEMCPY3D* m) { return cuMemcpy3DAsync_v2(m, nullptr); }
 FAKE CUresult cuMemsetD8Async(CUdeviceptr p, unsigned char v, size_t n, CUstream) {
   std::memset(reinterpret_cast<void*>(p), v, n);
   Record("cuMemsetD8Async");

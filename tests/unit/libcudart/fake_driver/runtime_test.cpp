@@ -432,8 +432,8 @@ TEST_CASE("streams and events", "[event]") {
 }
 
 TEST_CASE("unimplemented calls say so and set the last error", "[errors]") {
-  cudaGraph_t graph;
-  CHECK(cudaGraphClone(&graph, nullptr) == cudaErrorNotSupported);
+  cudaKernelNodeParams params;
+  CHECK(cudaGraphKernelNodeGetParams(nullptr, &params) == cudaErrorNotSupported);
   CHECK(cudaGetLastError() == cudaErrorNotSupported);
   CHECK(std::string(cudaGetErrorString(cudaErrorNotSupported)) == "operation not supported");
 }
@@ -463,7 +463,7 @@ TEST_CASE("GPU-<uuid> selects by UUID", "[.uuid]") {
 }  // namespace
 
 namespace {
-TEST_CASE("pitched 3D copies and memsets go slice by slice", "[memory]") {
+TEST_CASE("pitched 3D copies are one driver 3D copy; memsets go slice by slice", "[memory]") {
   void* d = nullptr;
   REQUIRE(cudaMalloc(&d, 128) == cudaSuccess);  // 2 slices x 4 rows x 16-byte pitch
   unsigned char host[64];                       // 2 x 4 x 8, tightly packed

@@ -157,7 +157,7 @@ TEST_CASE("the library answers local calls with no driver behind it", "[symbols]
     auto device_count = reinterpret_cast<IntFn>(dlsym(cudart, "cudaGetDeviceCount"));
     auto get_last = reinterpret_cast<int (*)()>(dlsym(cudart, "cudaGetLastError"));
     auto error_name = reinterpret_cast<const char* (*)(int)>(dlsym(cudart, "cudaGetErrorName"));
-    auto not_supported = reinterpret_cast<int (*)(void*, void*)>(dlsym(cudart, "cudaGraphClone"));
+    auto not_supported = reinterpret_cast<int (*)(void*, void*)>(dlsym(cudart, "cudaGraphKernelNodeGetParams"));
     REQUIRE((runtime_version && device_count && get_last && error_name && not_supported));
     int version = 0;
     CHECK(runtime_version(&version) == 0);
