@@ -2,6 +2,7 @@
 // elapsed time wait for the server.
 #include "libcuda/areas.h"
 #include "libcuda/objects.h"
+#include "libcuda/statistics.h"
 
 namespace vgpu::cu::event {
 namespace {
@@ -20,9 +21,21 @@ Status Record(CUevent hEvent, CUstream hStream, bool per_thread) {
   return Submit(session, target, GraphOp{.call = std::move(call)});
 }
 
-Result<std::unique_ptr<wire::Reply>> CallOnEvent(CUevent hEvent, bool synchronize) {
+// Synchronize or query: success without a round trip once a reply proved
+// the stream of the event's latest record past it.
+Status CallOnEvent(CUevent hEvent, bool synchronize) {
   VGPU_ASSIGN_OR_RETURN(Session * session, Connected());
   VGPU_ASSIGN_OR_RETURN(CUevent_st * event, Objects::Get().Event(hEvent));
+  std::vector<StreamPoint> points{StreamPoint{event->ctx->id, 0, 0}};
+  {
+    std::lock_guard lock(ProgressMutex());
+    if (Progress().AnswerEvent(event->id)) {
+      VGPU_RETURN_IF_ERROR(session->Health());
+      Statistics().answered_locally.fetch_add(1, std::memory_order_relaxed);
+      return Status();
+    }
+    if (auto point = Progress().EventPoint(event->id)) points.push_back(*point);
+  }
   wire::Call call;
   if (synchronize) {
     call.mutable_event_synchronize()->set_ctx(event->ctx->id);
@@ -31,7 +44,7 @@ Result<std::unique_ptr<wire::Reply>> CallOnEvent(CUevent hEvent, bool synchroniz
     call.mutable_event_query()->set_ctx(event->ctx->id);
     call.mutable_event_query()->set_event(event->id);
   }
-  return session->Call(std::move(call));
+  return CallProving(session, event->ctx->id, std::move(call), std::move(points)).status();
 }
 
 }  // namespace
@@ -69,8 +82,8 @@ Status cuEventRecordWithFlags_ptsz(CUevent hEvent, CUstream hStream, unsigned in
   return Record(hEvent, hStream, true);
 }
 
-Status cuEventSynchronize(CUevent hEvent) { return CallOnEvent(hEvent, true).status(); }
-Status cuEventQuery(CUevent hEvent) { return CallOnEvent(hEvent, false).status(); }
+Status cuEventSynchronize(CUevent hEvent) { return CallOnEvent(hEvent, true); }
+Status cuEventQuery(CUevent hEvent) { return CallOnEvent(hEvent, false); }
 
 Status cuEventElapsedTime_v2(float* pMilliseconds, CUevent hStart, CUevent hEnd) {
   if (pMilliseconds == nullptr) return InvalidValue("pMilliseconds is null");
@@ -100,6 +113,10 @@ Status cuEventDestroy_v2(CUevent hEvent) {
   op->set_ctx(event->ctx->id);
   op->set_event(event->id);
   Objects::Get().RemoveEvent(event);
+  {
+    std::lock_guard lock(ProgressMutex());
+    Progress().ForgetEvent(event->id);
+  }
   delete event;
   return session->Post(std::move(call));
 }

@@ -111,6 +111,11 @@ class GrpcSession final : public Session {
     return Queue(std::move(call), &landing);
   }
 
+  Status Health() override {
+    std::lock_guard lock(mutex_);
+    return dead_ ? dead_status_ : Status();
+  }
+
  private:
   struct Waiter {
     bool done = false;

@@ -45,6 +45,9 @@ class Session {
   // Queues a MemcpyDtoH whose data lands in [dst, dst+size) when its reply
   // arrives; an error reply is recorded in `status`.
   virtual Status PostLanding(wire::Call call, void* dst, size_t size, std::shared_ptr<CopyStatus> status) = 0;
+  // CUDA_ERROR_DEVICE_UNAVAILABLE once the server is gone, for waits that
+  // are answered without a round trip.
+  virtual Status Health() { return Status(); }
 };
 
 }  // namespace vgpu::cu

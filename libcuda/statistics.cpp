@@ -44,11 +44,13 @@ void ReportStatistics() {
     for (auto [op, n] : RoundTripsByOp()) by_op += (by_op.empty() ? "" : ",") + std::to_string(op) + ":" + std::to_string(n);
   }
   std::fprintf(out, "vgpu-stats pid=%d posted=%llu landings=%llu round_trips=%llu batches=%llu bytes=%llu "
-               "round_trips_by_op=%s\n",
+               "answered_locally=%llu fence_calls=%llu round_trips_by_op=%s\n",
                static_cast<int>(getpid()), static_cast<unsigned long long>(s.posted.load()),
                static_cast<unsigned long long>(s.landings.load()),
                static_cast<unsigned long long>(s.round_trips.load()),
                static_cast<unsigned long long>(s.batches.load()), static_cast<unsigned long long>(s.bytes.load()),
+               static_cast<unsigned long long>(s.answered_locally.load()),
+               static_cast<unsigned long long>(s.fence_calls.load()),
                by_op.empty() ? "-" : by_op.c_str());
   if (out != stderr) std::fclose(out);
 }

@@ -16,6 +16,8 @@ struct SessionStatistics {
   std::atomic<uint64_t> round_trips{0}; // calls the caller blocked on
   std::atomic<uint64_t> batches{0};     // CallBatch messages written
   std::atomic<uint64_t> bytes{0};       // serialized call bytes written
+  std::atomic<uint64_t> answered_locally{0};  // waits answered without a round trip
+  std::atomic<uint64_t> fence_calls{0};  // posted to order streams after such a wait
 };
 
 SessionStatistics& Statistics();
