@@ -246,6 +246,7 @@ Status CaptureInvalidated() {
                 "the stream's capture was invalidated by an earlier unsupported call");
 }
 
+
 }  // namespace
 
 Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<CopyStatus> status) {
@@ -264,6 +265,19 @@ Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<Cop
   return session->Post(std::move(call));
 }
 
+namespace {
+
+// ProgressMutex() held.
+Status PostOwed(Session* session, const StreamRef& ref) {
+  for (wire::Call& owed : Progress().OwedBefore(ref)) {
+    Statistics().fence_calls.fetch_add(1, std::memory_order_relaxed);
+    VGPU_RETURN_IF_ERROR(session->Post(std::move(owed)));
+  }
+  return Status();
+}
+
+}  // namespace
+
 Status Submit(Session* session, const StreamTarget& target, GraphOp op, std::shared_ptr<CopyStatus> status) {
   if (target.object != nullptr) {
     std::lock_guard lock(CaptureMutex());
@@ -280,10 +294,7 @@ Status Submit(Session* session, const StreamTarget& target, GraphOp op, std::sha
   // Held across the fence waits and the post, so no operation of another
   // thread slips in between them.
   std::lock_guard lock(ProgressMutex());
-  for (wire::Call& owed : Progress().OwedBefore(ref)) {
-    Statistics().fence_calls.fetch_add(1, std::memory_order_relaxed);
-    VGPU_RETURN_IF_ERROR(session->Post(std::move(owed)));
-  }
+  VGPU_RETURN_IF_ERROR(PostOwed(session, ref));
   VGPU_RETURN_IF_ERROR(PostOp(session, std::move(op), target.stream, std::move(status)));
   Progress().Posted(ref, quiet, recorded);
   return Status();
@@ -323,7 +334,7 @@ Result<std::unique_ptr<wire::Reply>> CallProving(Session* session, uint64_t ctx,
   if (reply.ok()) {
     Progress().Proved(points);
   } else if (reply.status().code() != static_cast<Code>(CUDA_ERROR_NOT_READY)) {
-    Progress().Failed(ctx);
+    Progress().Failed(ctx, reply.status().raw_code());
   }
   return reply;
 }
@@ -356,6 +367,9 @@ Result<std::unique_ptr<wire::Reply>> CallProvingStream(Session* session, const S
   std::vector<StreamPoint> points;
   {
     std::lock_guard lock(ProgressMutex());
+    // It reads device memory on its stream, so it owes the same fence waits
+    // as a posted operation there.
+    VGPU_RETURN_IF_ERROR(PostOwed(session, ref));
     points = Progress().StreamSnapshot(ref);
   }
   return CallProving(session, ref.ctx, std::move(call), std::move(points));

@@ -89,7 +89,7 @@ bool StreamProgress::AnswerStream(const StreamRef& s) {
   if (s.stream == 0) return AnswerContext(s.ctx);
   Stream& st = State(s);
   Context& ctx = contexts_[s.ctx];
-  if (ctx.failed || st.loud > st.proven) return false;
+  if (ctx.failed || ctx.poisoned || st.loud > st.proven) return false;
   if (s.blocking) {
     if (const Stream* legacy = Find(s.ctx); legacy != nullptr && legacy->loud > legacy->proven) return false;
   }
@@ -99,7 +99,7 @@ bool StreamProgress::AnswerStream(const StreamRef& s) {
 
 bool StreamProgress::AnswerContext(uint64_t ctx_id) {
   Context& ctx = contexts_[ctx_id];
-  if (ctx.failed) return false;
+  if (ctx.failed || ctx.poisoned) return false;
   for (uint64_t key : ctx.streams) {
     const Stream* st = Find(key);
     if (st != nullptr && st->loud > st->proven) return false;
@@ -137,7 +137,25 @@ void StreamProgress::Proved(const std::vector<StreamPoint>& points) {
   }
 }
 
-void StreamProgress::Failed(uint64_t ctx) { contexts_[ctx].failed = true; }
+void StreamProgress::Failed(uint64_t ctx, int error) {
+  Context& state = contexts_[ctx];
+  state.failed = true;
+  switch (error) {
+    case 214:  // CUDA_ERROR_ECC_UNCORRECTABLE
+    case 700:  // CUDA_ERROR_ILLEGAL_ADDRESS
+    case 702:  // CUDA_ERROR_LAUNCH_TIMEOUT
+    case 710:  // CUDA_ERROR_ASSERT
+    case 714:  // CUDA_ERROR_HARDWARE_STACK_ERROR
+    case 715:  // CUDA_ERROR_ILLEGAL_INSTRUCTION
+    case 716:  // CUDA_ERROR_MISALIGNED_ADDRESS
+    case 717:  // CUDA_ERROR_INVALID_ADDRESS_SPACE
+    case 718:  // CUDA_ERROR_INVALID_PC
+    case 719:  // CUDA_ERROR_LAUNCH_FAILED
+      state.poisoned = true;
+      break;
+    default: break;
+  }
+}
 
 std::optional<StreamPoint> StreamProgress::EventPoint(uint64_t event) const {
   auto it = events_.find(event);
@@ -150,7 +168,7 @@ bool StreamProgress::AnswerEvent(uint64_t event) const {
   if (it == events_.end()) return false;  // never recorded: the server knows its context's state
   const StreamPoint& point = it->second;
   auto ctx_it = contexts_.find(point.ctx);
-  if (ctx_it != contexts_.end() && ctx_it->second.failed) return false;
+  if (ctx_it != contexts_.end() && (ctx_it->second.failed || ctx_it->second.poisoned)) return false;
   const Stream* st = Find(point.key);
   return st != nullptr && st->proven >= point.index;
 }

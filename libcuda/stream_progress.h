@@ -80,10 +80,11 @@ class StreamProgress {
   // one) / every stream of the context.
   std::vector<StreamPoint> StreamSnapshot(const StreamRef& s);
   std::vector<StreamPoint> ContextSnapshot(uint64_t ctx);
-  // A wait's reply: success proves its points; an error stops local answers
-  // in the context until a later wait there succeeds.
+  // A wait's reply: success proves its points; an error (a CUresult) stops
+  // local answers in the context until a later wait there succeeds, and for
+  // good if it is one that leaves the context unusable (a kernel fault).
   void Proved(const std::vector<StreamPoint>& points);
-  void Failed(uint64_t ctx);
+  void Failed(uint64_t ctx, int error);
 
   // ---- events ----
   // Where the event's latest record sits; nullopt if never recorded.
@@ -115,7 +116,8 @@ class StreamProgress {
   struct Context {
     std::unordered_set<uint64_t> streams;  // keys
     std::unordered_set<uint64_t> fenced;   // keys with assumed > proven
-    bool failed = false;
+    bool failed = false;    // until a wait succeeds
+    bool poisoned = false;  // for good
   };
 
   Stream& State(const StreamRef& s);
