@@ -2,7 +2,6 @@
 // elapsed time wait for the server.
 #include "libcuda/areas.h"
 #include "libcuda/objects.h"
-#include "libcuda/statistics.h"
 
 namespace vgpu::cu::event {
 namespace {
@@ -29,11 +28,7 @@ Status CallOnEvent(CUevent hEvent, bool synchronize) {
   std::vector<StreamPoint> points{StreamPoint{event->ctx->id, 0, 0}};
   {
     std::lock_guard lock(ProgressMutex());
-    if (Progress().AnswerEvent(event->id)) {
-      VGPU_RETURN_IF_ERROR(session->Health());
-      Statistics().answered_locally.fetch_add(1, std::memory_order_relaxed);
-      return Status();
-    }
+    if (MayAnswerLocally() && Progress().AnswerEvent(event->id)) return AnsweredLocally(session);
     if (auto point = Progress().EventPoint(event->id)) points.push_back(*point);
   }
   wire::Call call;

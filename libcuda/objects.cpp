@@ -1,5 +1,6 @@
 #include "libcuda/objects.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "libcuda/statistics.h"
@@ -318,6 +319,16 @@ std::mutex& ProgressMutex() {
 
 namespace {
 
+// How many posted calls outside streams a successful synchronizing reply
+// has covered (ProgressMutex() held). The server reports their errors at
+// the next synchronizing call, so while one may be unreported no wait is
+// answered locally.
+uint64_t g_checked_outside_streams = 0;
+
+}  // namespace
+
+bool MayAnswerLocally() { return PostedOutsideStreams() == g_checked_outside_streams; }
+
 Status AnsweredLocally(Session* session) {
   // A server that is gone fails every wait, answered here or not.
   VGPU_RETURN_IF_ERROR(session->Health());
@@ -325,13 +336,14 @@ Status AnsweredLocally(Session* session) {
   return Status();
 }
 
-}  // namespace
-
 Result<std::unique_ptr<wire::Reply>> CallProving(Session* session, uint64_t ctx, wire::Call call,
                                                  std::vector<StreamPoint> points) {
+  // Read before the call is queued: everything counted was queued before it.
+  const uint64_t outside_streams = PostedOutsideStreams();
   auto reply = session->Call(std::move(call));
   std::lock_guard lock(ProgressMutex());
   if (reply.ok()) {
+    g_checked_outside_streams = std::max(g_checked_outside_streams, outside_streams);
     Progress().Proved(points);
   } else if (reply.status().code() != static_cast<Code>(CUDA_ERROR_NOT_READY)) {
     Progress().Failed(ctx, reply.status().raw_code());
@@ -343,7 +355,7 @@ Status WaitForContext(Session* session, CUctx_st* ctx, wire::Call call) {
   std::vector<StreamPoint> points;
   {
     std::lock_guard lock(ProgressMutex());
-    if (Progress().AnswerContext(ctx->id)) return AnsweredLocally(session);
+    if (MayAnswerLocally() && Progress().AnswerContext(ctx->id)) return AnsweredLocally(session);
     points = Progress().ContextSnapshot(ctx->id);
   }
   return CallProving(session, ctx->id, std::move(call), std::move(points)).status();
@@ -355,7 +367,7 @@ Status WaitForStream(Session* session, const StreamTarget& target, wire::Call ca
   std::vector<StreamPoint> points;
   {
     std::lock_guard lock(ProgressMutex());
-    if (Progress().AnswerStream(ref)) return AnsweredLocally(session);
+    if (MayAnswerLocally() && Progress().AnswerStream(ref)) return AnsweredLocally(session);
     points = Progress().StreamSnapshot(ref);
   }
   return CallProving(session, ref.ctx, std::move(call), std::move(points)).status();

@@ -200,6 +200,11 @@ Status WaitForContext(Session* session, CUctx_st* ctx, wire::Call call);
 // it before (a synchronous device-to-host copy).
 Result<std::unique_ptr<wire::Reply>> CallProvingStream(Session* session, const StreamTarget& target,
                                                        wire::Call call);
+// ProgressMutex() held: false while a posted call outside streams (a
+// create, destroy or free) may have an unreported error.
+bool MayAnswerLocally();
+// Counts a wait answered without a round trip; fails once the server is gone.
+Status AnsweredLocally(Session* session);
 // Sends a wait whose success proves `points`; an error (other than
 // CUDA_ERROR_NOT_READY) stops local answers in `ctx` until a wait succeeds.
 Result<std::unique_ptr<wire::Reply>> CallProving(Session* session, uint64_t ctx, wire::Call call,

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 
+#include "proto/vgpu.pb.h"
+
 namespace vgpu::cu {
 
 SessionStatistics& Statistics() {
@@ -17,6 +19,22 @@ SessionStatistics& Statistics() {
 }
 
 namespace {
+std::atomic<uint64_t> g_posted_outside_streams{0};
+
+bool IsStreamWork(int op) {
+  switch (op) {
+    case wire::Call::kMemcpyHtod:
+    case wire::Call::kMemcpyDtoh:
+    case wire::Call::kMemcpyDtod:
+    case wire::Call::kMemset:
+    case wire::Call::kLaunchKernel:
+    case wire::Call::kEventRecord:
+    case wire::Call::kStreamWaitEvent:
+    case wire::Call::kBlasGemm: return true;
+    default: return false;
+  }
+}
+
 std::mutex g_by_op_mutex;
 // Never destroyed: the report runs from an atexit handler registered before
 // the first count, after function-local statics would already be gone.
@@ -25,6 +43,13 @@ std::map<int, uint64_t>& RoundTripsByOp() {
   return *by_op;
 }
 }  // namespace
+
+void CountPosted(int op) {
+  Statistics().posted.fetch_add(1, std::memory_order_relaxed);
+  if (!IsStreamWork(op)) g_posted_outside_streams.fetch_add(1, std::memory_order_acq_rel);
+}
+
+uint64_t PostedOutsideStreams() { return g_posted_outside_streams.load(std::memory_order_acquire); }
 
 void CountRoundTrip(int op) {
   Statistics().round_trips.fetch_add(1, std::memory_order_relaxed);

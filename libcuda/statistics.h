@@ -22,6 +22,13 @@ struct SessionStatistics {
 
 SessionStatistics& Statistics();
 
+// Counts one posted call (wire op number) once it is queued. Calls that are
+// not stream work (creates, destroys, frees) are also counted apart: their
+// errors wait for the next synchronizing reply, so a wait answered without a
+// round trip needs them all covered by an earlier one (objects.cpp).
+void CountPosted(int op);
+uint64_t PostedOutsideStreams();
+
 // Counts one blocking call by its wire op (the Call.op field number), so the
 // report says which calls cost round trips.
 void CountRoundTrip(int op);

@@ -58,7 +58,7 @@ Status Query(CUstream hStream, bool per_thread) {
     // The legacy stream is idle if its context would be; its own reply
     // proves only itself.
     std::lock_guard lock(ProgressMutex());
-    if (Progress().AnswerContext(target.ctx->id)) return session->Health();
+    if (MayAnswerLocally() && Progress().AnswerContext(target.ctx->id)) return AnsweredLocally(session);
   }
   return CallProvingStream(session, target, std::move(call)).status();
 }
