@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/e2e/harness/server_process.h"
 
@@ -43,13 +44,13 @@ std::map<std::string, long> ReadStats(const std::string& path) {
   return stats;
 }
 
-std::map<std::string, long> Run(const ServerProcess& server, const std::string& mode) {
+std::map<std::string, long> Run(const ServerProcess& server, std::vector<std::string> args) {
   char path[] = "/tmp/vgpu-round-trips-XXXXXX";
   int fd = mkstemp(path);
   REQUIRE(fd >= 0);
   close(fd);
   ProgramResult result =
-      RunProgram(ProgramDir() + "/round_trips", {mode}, {{"VGPU_SERVER", server.address()}, {"VGPU_STATS", path}});
+      RunProgram(ProgramDir() + "/round_trips", args, {{"VGPU_SERVER", server.address()}, {"VGPU_STATS", path}});
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   auto stats = ReadStats(path);
@@ -70,8 +71,8 @@ TEST_CASE("a fixed pattern of posted work and waits costs the round trips it mus
     return;
   }
   REQUIRE(server);
-  auto setup = Run(*server, "setup");
-  auto pattern = Run(*server, "pattern");
+  auto setup = Run(*server, {"setup"});
+  auto pattern = Run(*server, {"pattern"});
   auto cost = [&](const std::string& key) { return Get(pattern, key) - Get(setup, key); };
   // Two stream synchronizes that had a record / a landing copy to wait for,
   // the per-thread stream's first (its creation is posted on first use, and
@@ -89,6 +90,21 @@ TEST_CASE("a fixed pattern of posted work and waits costs the round trips it mus
   // The per-thread stream's copies were fenced: S and the legacy stream
   // waited on its fence (create, record, two waits).
   CHECK(cost("fence_calls") == 4);
+}
+
+TEST_CASE("after a kernel fault every wait asks the server and reports it", "[e2e][stream]") {
+  auto server = ServerProcess::Start();
+  if (!server && TestBackend() == "cuda") {
+    WARN("no usable GPU for --backend cuda: skipped");
+    return;
+  }
+  REQUIRE(server);
+  auto fault = Run(*server, {"fault", FixtureDir() + "/ptx/out_of_bounds.ptx"});
+  auto setup = Run(*server, {"setup"});
+  // The fault mode's own setup adds one context synchronize after loading.
+  CHECK(Get(fault, "op:302") - Get(setup, "op:302") == 3);
+  CHECK(Get(fault, "op:102") - Get(setup, "op:102") == 2);
+  CHECK(Get(fault, "answered_locally") == Get(setup, "answered_locally"));
 }
 
 }  // namespace

@@ -14,6 +14,10 @@
  *   6. synchronize the legacy stream, cuCtxSynchronize     -> 0
  *   7. async copy to the host on S, synchronize S          -> 1 (StreamSynchronize)
  *   8. kernel-free error check: event query of a never-recorded event -> 1 (EventQuery)
+ *
+ * `round_trips fault <out_of_bounds.ptx>`: after a kernel fault on S, every
+ * wait must ask the server and report the sticky error: synchronize S twice,
+ * another idle stream, the context -> 3 StreamSynchronize + 1 CtxSynchronize.
  */
 #include <cuda.h>
 #include <stdint.h>
@@ -32,6 +36,34 @@
 
 enum { kWords = 256 };
 
+static int Fault(CUstream s, CUdeviceptr buffer, const char* ptx_path) {
+  static char ptx[1 << 20];
+  FILE* file = fopen(ptx_path, "rb");
+  if (!file) return 1;
+  size_t size = fread(ptx, 1, sizeof(ptx) - 1, file);
+  fclose(file);
+  ptx[size] = 0;
+  CUmodule module;
+  CUfunction fn;
+  CUstream idle;
+  CHECK(cuModuleLoadData(&module, ptx));
+  CHECK(cuModuleGetFunction(&fn, module, "outOfBounds"));
+  CHECK(cuStreamCreate(&idle, CU_STREAM_NON_BLOCKING));
+  CHECK(cuCtxSynchronize());
+  int n = 256;
+  void* args[] = {&buffer, &n};
+  CHECK(cuLaunchKernel(fn, 1, 1, 1, 256, 1, 1, 0, s, args, NULL));
+  CUresult first = cuStreamSynchronize(s);
+  CUresult again = cuStreamSynchronize(s);
+  CUresult other = cuStreamSynchronize(idle);
+  CUresult context = cuCtxSynchronize();
+  printf("after a fault: %d, again %d, another stream %d, context %d\n", first, again, other, context);
+  return first == CUDA_ERROR_ILLEGAL_ADDRESS && again == CUDA_ERROR_ILLEGAL_ADDRESS &&
+                 other == CUDA_ERROR_ILLEGAL_ADDRESS && context == CUDA_ERROR_ILLEGAL_ADDRESS
+             ? 0
+             : 1;
+}
+
 int main(int argc, char** argv) {
   int pattern = argc > 1 && strcmp(argv[1], "pattern") == 0;
   CUdevice dev;
@@ -47,6 +79,7 @@ int main(int argc, char** argv) {
   CHECK(cuEventCreate(&never_recorded, CU_EVENT_DISABLE_TIMING));
   CHECK(cuMemAlloc(&buffer, kWords * 4 * 5));
   CHECK(cuCtxSynchronize());  /* a real one: the setup's posted calls are checked */
+  if (argc > 2 && strcmp(argv[1], "fault") == 0) return Fault(s, buffer, argv[2]);
   if (!pattern) return 0;
 
   uint32_t host[kWords * 5], back[kWords * 5];
