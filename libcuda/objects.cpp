@@ -247,7 +247,6 @@ Status CaptureInvalidated() {
                 "the stream's capture was invalidated by an earlier unsupported call");
 }
 
-
 }  // namespace
 
 Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<CopyStatus> status) {
