@@ -59,18 +59,29 @@ std::map<std::string, long> Run(const ServerProcess& server, std::vector<std::st
   return stats;
 }
 
+// A server on the backend under test, or null when the gpu variant finds no
+// GPU (the test then passes with a warning).
+std::unique_ptr<ServerProcess> StartServer() {
+  static bool no_gpu = false;  // found once, not retried by every test case
+  if (no_gpu) return nullptr;
+  auto server = ServerProcess::Start();
+  if (!server && TestBackend() == "cuda") {
+    no_gpu = true;
+    WARN("no usable GPU for --backend cuda: skipped");
+    return nullptr;
+  }
+  REQUIRE(server);
+  return server;
+}
+
 long Get(const std::map<std::string, long>& stats, const std::string& key) {
   auto it = stats.find(key);
   return it == stats.end() ? 0 : it->second;
 }
 
 TEST_CASE("a fixed pattern of posted work and waits costs the round trips it must", "[e2e][stream]") {
-  auto server = ServerProcess::Start();
-  if (!server && TestBackend() == "cuda") {
-    WARN("no usable GPU for --backend cuda: skipped");
-    return;
-  }
-  REQUIRE(server);
+  auto server = StartServer();
+  if (!server) return;
   auto setup = Run(*server, {"setup"});
   auto pattern = Run(*server, {"pattern"});
   auto cost = [&](const std::string& key) { return Get(pattern, key) - Get(setup, key); };
@@ -93,12 +104,8 @@ TEST_CASE("a fixed pattern of posted work and waits costs the round trips it mus
 }
 
 TEST_CASE("after a kernel fault every wait asks the server and reports it", "[e2e][stream]") {
-  auto server = ServerProcess::Start();
-  if (!server && TestBackend() == "cuda") {
-    WARN("no usable GPU for --backend cuda: skipped");
-    return;
-  }
-  REQUIRE(server);
+  auto server = StartServer();
+  if (!server) return;
   auto fault = Run(*server, {"fault", FixtureDir() + "/ptx/out_of_bounds.ptx"});
   auto setup = Run(*server, {"setup"});
   // The fault mode's own setup adds one context synchronize after loading.
