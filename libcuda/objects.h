@@ -178,7 +178,9 @@ Result<StreamTarget> ResolveStream(CUstream stream, bool per_thread);
 std::mutex& CaptureMutex();
 // The one way stream work leaves the client: posts `op` on the target
 // stream (reading or landing host bytes as its kind says), or, while that
-// stream captures, appends it to the capture instead.
+// stream captures, appends it to the capture instead. It also counts the
+// operation for the waits answered locally (stream_progress.h): stream work
+// that bypasses it would be missed by them.
 Status Submit(Session* session, const StreamTarget& target, GraphOp op,
               std::shared_ptr<CopyStatus> status = nullptr);
 // Posts a recorded operation now (no capture check), with its stream field
