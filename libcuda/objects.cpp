@@ -268,8 +268,8 @@ Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<Cop
 namespace {
 
 // ProgressMutex() held.
-Status PostOwed(Session* session, const StreamRef& ref) {
-  for (wire::Call& owed : Progress().OwedBefore(ref)) {
+Status PostOwed(Session* session, const StreamRef& ref, bool quiet) {
+  for (wire::Call& owed : Progress().OwedBefore(ref, quiet)) {
     Statistics().fence_calls.fetch_add(1, std::memory_order_relaxed);
     VGPU_RETURN_IF_ERROR(session->Post(std::move(owed)));
   }
@@ -294,7 +294,7 @@ Status Submit(Session* session, const StreamTarget& target, GraphOp op, std::sha
   // Held across the fence waits and the post, so no operation of another
   // thread slips in between them.
   std::lock_guard lock(ProgressMutex());
-  VGPU_RETURN_IF_ERROR(PostOwed(session, ref));
+  VGPU_RETURN_IF_ERROR(PostOwed(session, ref, quiet));
   VGPU_RETURN_IF_ERROR(PostOp(session, std::move(op), target.stream, std::move(status)));
   Progress().Posted(ref, quiet, recorded);
   return Status();
@@ -379,8 +379,8 @@ Result<std::unique_ptr<wire::Reply>> CallProvingStream(Session* session, const S
   {
     std::lock_guard lock(ProgressMutex());
     // It reads device memory on its stream, so it owes the same fence waits
-    // as a posted operation there.
-    VGPU_RETURN_IF_ERROR(PostOwed(session, ref));
+    // as a posted operation there (and adds nothing to the stream).
+    VGPU_RETURN_IF_ERROR(PostOwed(session, ref, /*quiet=*/true));
     points = Progress().StreamSnapshot(ref);
   }
   return CallProving(session, ref.ctx, std::move(call), std::move(points));

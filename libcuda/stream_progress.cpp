@@ -35,33 +35,36 @@ const StreamProgress::Stream* StreamProgress::Find(uint64_t key) const {
   return it == streams_.end() ? nullptr : &it->second;
 }
 
-std::vector<wire::Call> StreamProgress::OwedBefore(const StreamRef& s) {
+void StreamProgress::RecordFence(Stream& st, std::vector<wire::Call>& calls) {
+  if (st.fence_generation >= st.generation) return;
+  if (st.fence == 0) {
+    st.fence = mint_();
+    auto* create = calls.emplace_back().mutable_event_create();
+    create->set_ctx(st.ref.ctx);
+    create->set_event(st.fence);
+    create->set_flags(kEventDisableTiming);
+  }
+  auto* record = calls.emplace_back().mutable_event_record();
+  record->set_ctx(st.ref.ctx);
+  record->set_event(st.fence);
+  record->set_stream(st.ref.stream);
+  st.fence_generation = st.generation;
+}
+
+std::vector<wire::Call> StreamProgress::OwedBefore(const StreamRef& s, bool quiet) {
   std::vector<wire::Call> calls;
   auto ctx_it = contexts_.find(s.ctx);
   if (ctx_it == contexts_.end() || ctx_it->second.fenced.empty()) return calls;
   Stream& target = State(s);
+  if (!quiet && ctx_it->second.fenced.count(s.key()) != 0) RecordFence(target, calls);
   for (uint64_t key : ctx_it->second.fenced) {
-    if (key == s.key()) continue;
+    if (key == s.key()) continue;  // its own later work is in order anyway
     Stream* fenced = Find(key);
     if (fenced == nullptr) continue;
     uint64_t& waited = target.waited[key];
     if (waited >= fenced->generation) continue;
-    if (fenced->fence == 0) {
-      fenced->fence = mint_();
-      auto* create = calls.emplace_back().mutable_event_create();
-      create->set_ctx(s.ctx);
-      create->set_event(fenced->fence);
-      create->set_flags(kEventDisableTiming);
-    }
-    if (fenced->fence_generation < fenced->generation) {
-      // Recorded now, after everything the host was told is complete (and
-      // perhaps more: waiting longer is never wrong).
-      auto* record = calls.emplace_back().mutable_event_record();
-      record->set_ctx(s.ctx);
-      record->set_event(fenced->fence);
-      record->set_stream(fenced->ref.stream);
-      fenced->fence_generation = fenced->generation;
-    }
+    // Not recorded yet: its stream has posted only quiet copies since.
+    RecordFence(*fenced, calls);
     auto* wait = calls.emplace_back().mutable_stream_wait_event();
     wait->set_ctx(s.ctx);
     wait->set_stream(s.stream);

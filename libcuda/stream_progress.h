@@ -62,10 +62,13 @@ class StreamProgress {
   static bool IsQuiet(const wire::Call& call);
 
   // ---- posting ----
-  // The calls to post before the next operation on `s`: waits on the fences
-  // of streams the host was told are complete (with the fence's creation and
-  // record when they are first needed).
-  std::vector<wire::Call> OwedBefore(const StreamRef& s);
+  // The calls to post before the next operation on `s` (`quiet` as
+  // IsQuiet says): waits on the fences of streams the host was told are
+  // complete, with the fence's creation and record when first needed. A
+  // fence is recorded lazily, but before a loud operation of its own stream,
+  // so it never covers work that might wait on something else (only quiet
+  // copies posted after the local answer).
+  std::vector<wire::Call> OwedBefore(const StreamRef& s, bool quiet);
   // An operation was queued on `s`; `recorded_event` is the event an event
   // record records (0 for other operations).
   void Posted(const StreamRef& s, bool quiet, uint64_t recorded_event = 0);
@@ -121,6 +124,7 @@ class StreamProgress {
   };
 
   Stream& State(const StreamRef& s);
+  void RecordFence(Stream& st, std::vector<wire::Call>& calls);
   Stream* Find(uint64_t key);
   const Stream* Find(uint64_t key) const;
   void Assume(Stream& st, Context& ctx);

@@ -61,7 +61,7 @@ TEST_CASE("a stream with nothing posted since its last synchronize answers local
   f.Sync(kNonBlocking);
   CHECK(f.progress.AnswerStream(kNonBlocking));
   CHECK(f.progress.AnswerStream(kNonBlocking));
-  CHECK(f.progress.OwedBefore(kOther).empty());  // nothing was assumed
+  CHECK(f.progress.OwedBefore(kOther, true).empty());  // nothing was assumed
 }
 
 TEST_CASE("a proof covers only what was posted before the wait was sent", "[unit][libcuda][progress]") {
@@ -80,11 +80,11 @@ TEST_CASE("quiet copies in flight are fenced for every other stream", "[unit][li
   f.Post(kBlocking, Upload());
   REQUIRE(f.progress.AnswerStream(kBlocking));  // only a copy to the device in flight
   CHECK(f.progress.Assumed(kBlocking));
-  CHECK(f.progress.OwedBefore(kBlocking).empty());  // its own later work is in order anyway
+  CHECK(f.progress.OwedBefore(kBlocking, true).empty());  // its own later work is in order anyway
 
   // The next operation of another stream first waits on a fence recorded
   // after the copy: create, record, wait.
-  auto owed = f.progress.OwedBefore(kNonBlocking);
+  auto owed = f.progress.OwedBefore(kNonBlocking, true);
   REQUIRE(owed.size() == 3);
   CHECK(owed[0].has_event_create());
   const uint64_t fence = owed[0].event_create().event();
@@ -92,10 +92,10 @@ TEST_CASE("quiet copies in flight are fenced for every other stream", "[unit][li
   CHECK(owed[1].event_record().stream() == kBlocking.stream);
   CHECK(owed[2].stream_wait_event().event() == fence);
   CHECK(owed[2].stream_wait_event().stream() == kNonBlocking.stream);
-  CHECK(f.progress.OwedBefore(kNonBlocking).empty());  // owed once
+  CHECK(f.progress.OwedBefore(kNonBlocking, true).empty());  // owed once
 
   // A third stream (the legacy one too) waits on the same record.
-  owed = f.progress.OwedBefore(kLegacy);
+  owed = f.progress.OwedBefore(kLegacy, true);
   REQUIRE(owed.size() == 1);
   CHECK(owed[0].stream_wait_event().stream() == 0);
   CHECK(owed[0].stream_wait_event().event() == fence);
@@ -103,7 +103,7 @@ TEST_CASE("quiet copies in flight are fenced for every other stream", "[unit][li
   // A later local answer after more copies needs a new record, and a new wait.
   f.Post(kBlocking, Upload());
   REQUIRE(f.progress.AnswerStream(kBlocking));
-  owed = f.progress.OwedBefore(kNonBlocking);
+  owed = f.progress.OwedBefore(kNonBlocking, true);
   REQUIRE(owed.size() == 2);
   CHECK(owed[0].event_record().event() == fence);
   CHECK(owed[1].stream_wait_event().event() == fence);
@@ -113,8 +113,29 @@ TEST_CASE("quiet copies in flight are fenced for every other stream", "[unit][li
   REQUIRE(f.progress.AnswerStream(kBlocking));
   f.Sync(kBlocking);
   CHECK_FALSE(f.progress.Assumed(kBlocking));
-  CHECK(f.progress.OwedBefore(kNonBlocking).empty());
+  CHECK(f.progress.OwedBefore(kNonBlocking, true).empty());
   CHECK(f.progress.ForgetStream(kBlocking) == fence);
+}
+
+TEST_CASE("a loud operation on an assumed stream records its fence first", "[unit][libcuda][progress]") {
+  Fixture f;
+  f.Post(kBlocking, Upload());
+  REQUIRE(f.progress.AnswerStream(kBlocking));
+  CHECK(f.progress.OwedBefore(kBlocking, true).empty());  // a quiet copy may follow unrecorded
+  f.Post(kBlocking, Upload());
+  // A kernel next: the fence goes in before it, so waiting on it never waits
+  // for the kernel.
+  auto owed = f.progress.OwedBefore(kBlocking, false);
+  REQUIRE(owed.size() == 2);
+  CHECK(owed[0].has_event_create());
+  const uint64_t fence = owed[0].event_create().event();
+  CHECK(owed[1].event_record().stream() == kBlocking.stream);
+  f.Post(kBlocking, Launch());
+  // Another stream only waits on that record.
+  owed = f.progress.OwedBefore(kNonBlocking, false);
+  REQUIRE(owed.size() == 1);
+  CHECK(owed[0].stream_wait_event().event() == fence);
+  CHECK_FALSE(f.progress.AnswerStream(kBlocking));  // the kernel is not proven
 }
 
 TEST_CASE("blocking streams also need the legacy stream's kernels proven", "[unit][libcuda][progress]") {
@@ -138,7 +159,7 @@ TEST_CASE("the legacy stream and the context wait for every stream", "[unit][lib
   f.Post(kOther, Upload());
   CHECK(f.progress.AnswerContext(kCtx));  // copies only: fenced
   CHECK(f.progress.Assumed(kOther));
-  CHECK(f.progress.OwedBefore(kNonBlocking).size() == 3);
+  CHECK(f.progress.OwedBefore(kNonBlocking, true).size() == 3);
 }
 
 TEST_CASE("after a failed wait nothing is answered locally until one succeeds", "[unit][libcuda][progress]") {
