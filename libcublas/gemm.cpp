@@ -6,35 +6,15 @@
 #include <cuda_fp16.h>
 
 #include <cstring>
+#include <utility>
 
 #include "libcublas/blas.h"
+#include "libcublas/forward.h"
 #include "libcuda/session_table.h"
 #include "server/backends/emu/blas/gemm.h"
 
 namespace vgpu::blas {
 namespace {
-
-const VgpuSessionTable* Table() {
-  static const VgpuSessionTable* table = [] {
-    const void* t = nullptr;
-    if (cuGetExportTable(&t, &kVgpuSessionTableId) != CUDA_SUCCESS) return static_cast<const VgpuSessionTable*>(nullptr);
-    auto* st = static_cast<const VgpuSessionTable*>(t);
-    return st->size >= sizeof(VgpuSessionTable) ? st : nullptr;
-  }();
-  return table;
-}
-
-cublasStatus_t FromCu(CUresult r) {
-  switch (r) {
-    case CUDA_SUCCESS: return CUBLAS_STATUS_SUCCESS;
-    case CUDA_ERROR_INVALID_VALUE: return CUBLAS_STATUS_INVALID_VALUE;
-    case CUDA_ERROR_NOT_INITIALIZED:
-    case CUDA_ERROR_INVALID_CONTEXT:
-    case CUDA_ERROR_NO_DEVICE: return CUBLAS_STATUS_NOT_INITIALIZED;
-    case CUDA_ERROR_NOT_SUPPORTED: return CUBLAS_STATUS_NOT_SUPPORTED;
-    default: return CUBLAS_STATUS_EXECUTION_FAILED;
-  }
-}
 
 bool IsCompute16F(cublasComputeType_t c) { return c == CUBLAS_COMPUTE_16F || c == CUBLAS_COMPUTE_16F_PEDANTIC; }
 bool IsCompute64F(cublasComputeType_t c) { return c == CUBLAS_COMPUTE_64F || c == CUBLAS_COMPUTE_64F_PEDANTIC; }
@@ -64,6 +44,35 @@ bool Trans(cublasOperation_t op, bool* out) {
   }
 }
 
+// GemmEx on complex operands (C/Z with a 32F/64F compute type): the level-3
+// GEMM of that type, which keeps conjugate transposes.
+cublasStatus_t ComplexGemm(cublasContext* h, cublasOperation_t transa, cublasOperation_t transb, int64_t m, int64_t n,
+                           int64_t k, const void* alpha, const void* a, cudaDataType type, int64_t lda, const void* b,
+                           int64_t ldb, const void* beta, void* c, int64_t ldc, int64_t batch, bool pointer_arrays,
+                           int64_t stride_a, int64_t stride_b, int64_t stride_c) {
+  if (alpha == nullptr || beta == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
+  VgpuBlasCall call{};
+  call.op = VGPU_BLAS_GEMM;
+  call.type = type;
+  call.trans_a = transa, call.trans_b = transb;
+  call.m = m, call.n = n, call.k = k;
+  const size_t size = type == CUDA_C_32F ? 8 : 16;
+  for (auto [out, in] : {std::pair{&call.alpha, alpha}, {&call.beta, beta}}) {
+    if (h->pointer_mode == CUBLAS_POINTER_MODE_DEVICE) {
+      out->device = reinterpret_cast<uint64_t>(in);
+    } else {
+      std::memcpy(out->value, in, size);
+      out->size = static_cast<uint32_t>(size);
+    }
+  }
+  call.a = reinterpret_cast<uint64_t>(a), call.lda = lda;
+  call.b = reinterpret_cast<uint64_t>(b), call.ldb = ldb;
+  call.c = reinterpret_cast<uint64_t>(c), call.ldc = ldc;
+  call.batch = batch, call.pointer_arrays = pointer_arrays;
+  call.stride_a = stride_a, call.stride_b = stride_b, call.stride_c = stride_c;
+  return Forward(h, call);
+}
+
 }  // namespace
 
 cublasStatus_t ForwardGemm(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int64_t m,
@@ -73,6 +82,12 @@ cublasStatus_t ForwardGemm(cublasHandle_t handle, cublasOperation_t transa, cubl
                            int64_t stride_b, int64_t stride_c, cublasComputeType_t compute) {
   cublasContext* h = Checked(handle);
   if (h == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
+  const bool c32 = a_type == CUDA_C_32F && (compute == CUBLAS_COMPUTE_32F || compute == CUBLAS_COMPUTE_32F_PEDANTIC);
+  const bool c64 = a_type == CUDA_C_64F && IsCompute64F(compute);
+  if ((c32 || c64) && b_type == a_type && c_type == a_type) {
+    return ComplexGemm(h, transa, transb, m, n, k, alpha, a, a_type, lda, b, ldb, beta, c, ldc, batch, pointer_arrays,
+                       stride_a, stride_b, stride_c);
+  }
   VgpuBlasGemm g{};
   bool ta = false, tb = false;
   if (!Trans(transa, &ta) || !Trans(transb, &tb)) return CUBLAS_STATUS_INVALID_VALUE;
@@ -92,21 +107,20 @@ cublasStatus_t ForwardGemm(cublasHandle_t handle, cublasOperation_t transa, cubl
   }
   if (m == 0 || n == 0 || batch == 0) return CUBLAS_STATUS_SUCCESS;
   if (alpha == nullptr || beta == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
-  // Device-mode scalars would need a device read before the call runs.
-  if (h->pointer_mode != CUBLAS_POINTER_MODE_HOST) return NotSupportedOnce("cuBLAS device pointer mode");
   const VgpuSessionTable* table = Table();
   if (table == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (h->id == 0) {
-    uint64_t id = 0;
-    cublasStatus_t st = FromCu(table->blas_create(&id));
-    if (st != CUBLAS_STATUS_SUCCESS) return st;
-    h->id = id;
-  }
-  g.handle = h->id;
+  cublasStatus_t st = ServerHandle(h, table, &g.handle);
+  if (st != CUBLAS_STATUS_SUCCESS) return st;
   g.trans_a = ta, g.trans_b = tb;
   g.m = m, g.n = n, g.k = k;
-  g.alpha = ReadScalar(alpha, compute);
-  g.beta = ReadScalar(beta, compute);
+  if (h->pointer_mode == CUBLAS_POINTER_MODE_DEVICE) {
+    // Read in the compute type on the device when the GEMM runs.
+    g.alpha_ptr = reinterpret_cast<uint64_t>(alpha);
+    g.beta_ptr = reinterpret_cast<uint64_t>(beta);
+  } else {
+    g.alpha = ReadScalar(alpha, compute);
+    g.beta = ReadScalar(beta, compute);
+  }
   g.a = reinterpret_cast<uint64_t>(a);
   g.b = reinterpret_cast<uint64_t>(b);
   g.c = reinterpret_cast<uint64_t>(c);

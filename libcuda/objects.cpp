@@ -238,6 +238,10 @@ void SetStream(wire::Call& call, uint64_t stream) {
     case wire::Call::kEventRecord: call.mutable_event_record()->set_stream(stream); break;
     case wire::Call::kStreamWaitEvent: call.mutable_stream_wait_event()->set_stream(stream); break;
     case wire::Call::kBlasGemm: call.mutable_blas_gemm()->set_stream(stream); break;
+    case wire::Call::kBlasLevel1: call.mutable_blas_level1()->set_stream(stream); break;
+    case wire::Call::kBlasLevel2: call.mutable_blas_level2()->set_stream(stream); break;
+    case wire::Call::kBlasLevel3: call.mutable_blas_level3()->set_stream(stream); break;
+    case wire::Call::kBlasSetMatrix: call.mutable_blas_set_matrix()->set_stream(stream); break;
     default: break;  // not stream-ordered: never recorded
   }
 }

@@ -1,12 +1,16 @@
 #include "libcuda/session.h"
 
+#include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -287,8 +291,66 @@ void ShutdownAtExit() {
   }
 }
 
+Result<std::string> ReadPem(const std::string& path, const char* what) {
+  std::ifstream file(path, std::ios::binary);
+  std::string text;
+  if (file) text.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  if (text.empty()) return Status(Code::kNoDevice, std::string("cannot read the ") + what + " " + path);
+  return text;
+}
+
+// TLS when the configuration asks for it (tls_ca, tls_cert or tls = on),
+// with gRPC's own SSL credentials; plaintext otherwise.
+Result<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(const ClientConfig& config,
+                                                                     grpc::ChannelArguments& args) {
+  if (!config.tls) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  if (!config.tls_ca.empty()) {
+    auto ca = ReadPem(config.tls_ca, "TLS CA (tls_ca, VGPU_TLS_CA)");
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = std::move(*ca);
+  }
+  if (!config.tls_cert.empty()) {
+    auto cert = ReadPem(config.tls_cert, "client certificate (tls_cert, VGPU_TLS_CERT)");
+    if (!cert.ok()) return cert.status();
+    auto key = ReadPem(config.tls_key, "client key (tls_key, VGPU_TLS_KEY)");
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = std::move(*cert);
+    ssl.pem_private_key = std::move(*key);
+  }
+  if (!config.tls_server_name.empty()) args.SetSslTargetNameOverride(config.tls_server_name);
+  return grpc::SslCredentials(ssl);
+}
+
+// gRPC core writes some failures (a TLS handshake that fails) to stderr;
+// inside someone else's process they go to vgpu's log instead (principle
+// 8), unless GRPC_VERBOSITY shows the user asked gRPC itself.
+void RouteGrpcLogs() {
+  const char* verbosity = std::getenv("GRPC_VERBOSITY");
+  if (verbosity && *verbosity) return;
+  gpr_set_log_function([](gpr_log_func_args* args) {
+    if (args->severity == GPR_LOG_SEVERITY_ERROR) {
+      VGPU_LOG(Warn, "grpc", "%s", args->message);
+    } else {
+      VGPU_LOG(Debug, "grpc", "%s", args->message);
+    }
+  });
+}
+
+// A server that closes the connection during setup, or a failed handshake,
+// usually means the two sides disagree about TLS: say what to check.
+std::string TransportHint(const ClientConfig& config, const std::string& error) {
+  bool handshake = error.find("andshake") != std::string::npos;
+  if (!handshake && error.find("Socket closed") == std::string::npos) return {};
+  if (!config.tls) return " (if the server uses TLS, set tls_ca or VGPU_TLS_CA)";
+  if (error.find("wrong version number") != std::string::npos) return " (the server does not speak TLS)";
+  return " (check tls_ca, tls_server_name, and tls_cert/tls_key if the server requires client certificates)";
+}
+
 Status Connect() {
+  RouteGrpcLogs();
   ClientConfig config = LoadClientConfig();
+  if (!config.error.empty()) return Status(Code::kNoDevice, "vgpu client configuration: " + config.error);
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
@@ -300,21 +362,29 @@ Status Connect() {
   // Bulk copies: a large stream window and frames keep the pipe full.
   args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 64 << 20);
   args.SetInt(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, (16 << 20) - 1);
-  auto channel = grpc::CreateCustomChannel(config.server, grpc::InsecureChannelCredentials(), args);
+  auto credentials = ChannelCredentials(config, args);
+  if (!credentials.ok()) return credentials.status();
+  auto channel = grpc::CreateCustomChannel(config.server, *credentials, args);
   if (!channel) return Status(Code::kNoDevice, "cannot create a channel to " + config.server);
 
   auto stub = wire::Vgpu::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(config.connect_timeout_ms));
+  if (!config.token.empty()) context.AddMetadata(wire::kTokenMetadataKey, config.token);
   wire::HelloRequest request;
   request.set_protocol_version(wire::kProtocolVersion);
   request.set_token(config.token);
   request.set_client("libcuda pid=" + std::to_string(getpid()));
   wire::HelloReply hello;
   grpc::Status status = stub->Hello(&context, request, &hello);
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    return Status(Code::kNoDevice, "vgpu-server at " + config.server + " refused this client: " +
+                                       status.error_message());
+  }
   if (!status.ok()) {
     return Status(Code::kNoDevice, "no vgpu-server answered at " + config.server + " (from " + config.source +
-                                       "): " + status.error_message());
+                                       (config.tls ? ", TLS" : "") + "): " + status.error_message() +
+                                       TransportHint(config, status.error_message()));
   }
   if (hello.devices_size() == 0) return Status(Code::kNoDevice, "vgpu-server at " + config.server + " has no GPU");
   auto session = std::make_unique<GrpcSession>(config, channel, std::move(hello));

@@ -32,7 +32,45 @@ typedef struct VgpuBlasGemm {
   int64_t batch;
   int pointer_arrays;
   int64_t stride_a, stride_b, stride_c;
+  /* Device pointer mode: where alpha/beta are read when the GEMM runs (0: host). */
+  uint64_t alpha_ptr, beta_ptr;
 } VgpuBlasGemm;
+
+/* Routine numbers: proto/vgpu.proto's BlasRoutine. */
+enum {
+  VGPU_BLAS_AXPY = 1, VGPU_BLAS_DOT = 2, VGPU_BLAS_DOTC = 3, VGPU_BLAS_NRM2 = 4, VGPU_BLAS_SCAL = 5,
+  VGPU_BLAS_SCAL_REAL = 6, VGPU_BLAS_COPY = 7, VGPU_BLAS_SWAP = 8, VGPU_BLAS_IAMAX = 9, VGPU_BLAS_IAMIN = 10,
+  VGPU_BLAS_ASUM = 11,
+  VGPU_BLAS_GEMV = 20, VGPU_BLAS_GER = 21, VGPU_BLAS_GERC = 22,
+  VGPU_BLAS_GEMM = 30, VGPU_BLAS_SYMM = 31, VGPU_BLAS_SYRK = 32, VGPU_BLAS_TRSM = 33
+};
+
+/* A scalar: `size` bytes by value (host pointer mode), or the device address
+   it is read from when the call runs (device pointer mode, size 0). */
+typedef struct VgpuBlasScalar {
+  uint8_t value[16];
+  uint32_t size;
+  uint64_t device;
+} VgpuBlasScalar;
+
+/* One BLAS-1/2/3 routine (BlasLevel1/2/3 in proto/vgpu.proto); the level
+   follows from `op`. Each level reads only its fields. */
+typedef struct VgpuBlasCall {
+  uint64_t handle;
+  int32_t op;
+  int32_t type; /* cudaDataType_t */
+  int32_t side, uplo, trans_a, trans_b, diag;
+  int64_t m, n, k;
+  VgpuBlasScalar alpha, beta;
+  uint64_t a, b, c;
+  int64_t lda, ldb, ldc;
+  uint64_t x, y;
+  int64_t incx, incy;
+  uint64_t result; /* level 1, device pointer mode: device address of the result */
+  int64_t batch;
+  int pointer_arrays;
+  int64_t stride_a, stride_b, stride_c;
+} VgpuBlasCall;
 
 typedef struct VgpuSessionTable {
   size_t size; /* sizeof(VgpuSessionTable) */
@@ -44,6 +82,18 @@ typedef struct VgpuSessionTable {
      CU_STREAM_PER_THREAD or a stream); errors surface at the next
      synchronizing call. */
   CUresult (*blas_gemm)(const VgpuBlasGemm* gemm, CUstream stream);
+  /* Posts (or captures) a BLAS-1/2/3 routine. A level-1 result wanted in host
+     memory (host_result != NULL, result_size bytes) makes it a round trip
+     that returns once the result has landed there. */
+  CUresult (*blas_call)(const VgpuBlasCall* call, CUstream stream, void* host_result, size_t result_size);
+  /* cublasSetMatrix: rows x cols elements of elem_size bytes from host `src`
+     (leading dimension lda) to device `dst` (leading dimension ldb), in
+     stream order; posted. cublasGetMatrix: the reverse; returns once the
+     data has landed. Vectors are 1 x n with ld = inc. */
+  CUresult (*blas_set_matrix)(int64_t rows, int64_t cols, int64_t elem_size, const void* src, int64_t lda,
+                              uint64_t dst, int64_t ldb, CUstream stream);
+  CUresult (*blas_get_matrix)(int64_t rows, int64_t cols, int64_t elem_size, uint64_t src, int64_t lda, void* dst,
+                              int64_t ldb, CUstream stream);
 } VgpuSessionTable;
 
 #ifdef __cplusplus

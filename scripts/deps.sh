@@ -6,6 +6,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(build-essential cmake ninja-build pkg-config ccache
           libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
           libcli11-dev catch2 libzstd-dev liblz4-dev libssl-dev
+          libopenblas-dev  # the emu backend's cuBLAS
           dpkg-dev rpm lintian)  # the last three: scripts/package.sh and its tests
 missing=()
 for p in "${packages[@]}"; do

@@ -61,6 +61,7 @@ tree() {  # package -> $work/tree-<package>
     install -m 0644 "$pk/common/server.conf" "$t/etc/vgpu/server.conf"
     install -m 0644 "$pk/common/vgpu-server.service" "$t/usr/lib/systemd/system/vgpu-server.service"
     install -m 0644 "$pk/common/vgpu-server.sysusers" "$t/usr/lib/sysusers.d/vgpu-server.conf"
+    install -D -m 0755 "$pk/common/make-credentials" "$t/usr/lib/vgpu-server/make-credentials"
   fi
   cat > "$t/usr/share/doc/$p/copyright" <<COPY
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
@@ -99,7 +100,7 @@ build_deb() {  # package
   printf 'Source: vgpu\n\nPackage: %s\nArchitecture: any\n' "$p" > "$src/debian/control"
   deps="$(cd "$src" && dpkg-shlibdeps -O -l"debian/$p/usr/lib/vgpu" "${elves[@]}" | sed -n 's/^shlibs:Depends=//p')"
   [ -n "$deps" ] || { echo "package.sh: dpkg-shlibdeps found no dependencies for $p" >&2; exit 1; }
-  if [ "$p" = vgpu-server ]; then deps="$deps, init-system-helpers (>= 1.54~), systemd | passwd"; fi
+  if [ "$p" = vgpu-server ]; then deps="$deps, init-system-helpers (>= 1.54~), systemd | passwd, openssl"; fi
   sed -e "s|@VERSION@|$version-$release|" -e "s|@ARCH@|$arch|" -e "s|@MAINTAINER@|$maintainer|" \
       -e "s|@HOMEPAGE@|$homepage|" -e "s#@DEPENDS@#$deps#" \
       -e "s|@SIZE@|$(du -sk --exclude=DEBIAN "$t" | cut -f1)|" "$pk/deb/$p/control.in" > "$t/DEBIAN/control"

@@ -7,13 +7,17 @@ add_library(vgpu_backend_emu STATIC
   backends/emu/memory.cpp
   backends/emu/module.cpp)
 target_include_directories(vgpu_backend_emu PRIVATE ${CUDAToolkit_INCLUDE_DIRS})
-target_link_libraries(vgpu_backend_emu PUBLIC vgpu_common vgpu_ptx vgpu_image vgpu_emu_blas)
+target_link_libraries(vgpu_backend_emu PUBLIC vgpu_common vgpu_ptx vgpu_image vgpu_emu_blas vgpu_emu_blas_cpu)
 
 add_library(vgpu_server_core STATIC
   backends/factory.cpp
   image_cache.cpp
+  security.cpp
+  token_table.cpp
   service.cpp
   session/allocation_table.cpp
+  session/cancellation.cpp
+  session/limits.cpp
   session/blas.cpp
   session/context.cpp
   session/event.cpp

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "server/backends/emu/blas/routine.h"
 
 namespace vgpu::backend {
 
@@ -92,6 +93,30 @@ struct BlasGemm {
   int64_t batch = 1;
   bool pointer_arrays = false;
   int64_t stride_a = 0, stride_b = 0, stride_c = 0;  // elements
+  // Device pointer mode: alpha/beta are read (in the compute type) from
+  // these device addresses when the GEMM runs; 0 in host mode.
+  DevicePtr alpha_ptr = 0, beta_ptr = 0;
+};
+
+// A scalar of a BLAS routine: ScalarSize bytes by value, or (device != 0)
+// read from that device address when the routine runs.
+struct BlasScalar {
+  uint8_t value[16] = {};
+  DevicePtr device = 0;
+};
+
+// One BLAS-1/2/3 routine (server/backends/emu/blas/routine.h), checked by
+// the session: the routine, every range of a strided batch, the pointer
+// arrays themselves, device scalars and the device result. The backend
+// checks each pointer it reads from a pointer array.
+struct BlasCall {
+  emu::blas::Routine routine;
+  BlasScalar alpha, beta;
+  DevicePtr a = 0, b = 0, c = 0, x = 0, y = 0;
+  DevicePtr result = 0;  // level 1, device pointer mode
+  int64_t batch = 1;
+  bool pointer_arrays = false;
+  int64_t stride_a = 0, stride_b = 0, stride_c = 0;  // elements
 };
 
 struct MemInfo {
@@ -153,6 +178,13 @@ class Context {
   virtual Status BlasGemm(uint64_t /*handle*/, const backend::BlasGemm& /*gemm*/, Handle /*stream*/) {
     return Status(Code::kNotSupported, "this backend has no cuBLAS");
   }
+  // Runs `call` in `stream`'s order. A level-1 result with call.result == 0
+  // goes to *host_result (resized to its size) by the time the stream's
+  // synchronize Wait returns.
+  virtual Status BlasRun(uint64_t /*handle*/, const backend::BlasCall& /*call*/, Handle /*stream*/,
+                         std::string* /*host_result*/) {
+    return Status(Code::kNotSupported, "this backend has no cuBLAS");
+  }
 };
 
 // Everything one client owns. Destroying it frees all of it.
@@ -160,6 +192,14 @@ class BackendSession {
  public:
   virtual ~BackendSession() = default;
   virtual Result<std::unique_ptr<Context>> CreateContext(int device, uint32_t flags) = 0;
+};
+
+// What a backend session is told when it opens.
+struct SessionOptions {
+  // True once the session's work should stop: its client is gone or the
+  // server is stopping. Cheap to call; long-running work (a launch on the
+  // software GPU) polls it, and teardown skips waiting for pending work.
+  std::function<bool()> cancelled;
 };
 
 class Backend {
@@ -171,7 +211,8 @@ class Backend {
   // nvmlSystemGetDriverVersion says on the GPU host).
   virtual std::string host_driver_version() const = 0;
   virtual const std::vector<DeviceInfo>& devices() const = 0;
-  virtual Result<std::unique_ptr<BackendSession>> OpenSession() = 0;
+  virtual Result<std::unique_ptr<BackendSession>> OpenSession(const SessionOptions& options) = 0;
+  Result<std::unique_ptr<BackendSession>> OpenSession() { return OpenSession(SessionOptions{}); }
 };
 
 }  // namespace vgpu::backend

@@ -2,6 +2,7 @@
 // a driver and a GPU are found, else emu).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -12,6 +13,7 @@ namespace vgpu::backend {
 struct BackendOptions {
   std::string kind = "auto";
   uint64_t emu_memory_bytes = 16ull << 30;
+  std::chrono::nanoseconds emu_kernel_timeout{0};  // 0: launches may run as long as they like
 };
 
 Result<std::unique_ptr<Backend>> CreateBackend(const BackendOptions& options);

@@ -8,6 +8,10 @@ Status Session::CtxCreate(const wire::CtxCreate& op) {
   if (op.device() < 0 || op.device() >= device_count) {
     return Status(Code::kInvalidDevice, "device " + std::to_string(op.device()) + " does not exist");
   }
+  if (contexts_.size() >= limits_.max_contexts) {
+    return OutOfMemory("cuCtxCreate: this session holds its maximum of " + std::to_string(limits_.max_contexts) +
+                       " contexts (vgpu-server --max-contexts)");
+  }
   ContextState state;
   state.device = op.device();
   VGPU_ASSIGN_OR_RETURN(state.ctx, backend_session_->CreateContext(op.device(), op.flags()));

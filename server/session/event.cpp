@@ -5,6 +5,10 @@ namespace vgpu::server {
 
 Status Session::EventCreate(const wire::EventCreate& op, Outcome& out) {
   VGPU_ASSIGN_OR_RETURN(ContextState * state, Context(op.ctx(), out));
+  if (CountEvents() >= limits_.max_events) {
+    return OutOfMemory("cuEventCreate: this session holds its maximum of " + std::to_string(limits_.max_events) +
+                       " events (vgpu-server --max-events)");
+  }
   VGPU_ASSIGN_OR_RETURN(backend::Handle event, state->ctx->EventCreate(op.flags()));
   Status inserted = state->events.Insert(op.event(), event);
   if (!inserted.ok()) (void)state->ctx->EventDestroy(event);

@@ -37,6 +37,8 @@ class HandleTable {
   size_t size() const { return table_.size(); }
   auto begin() { return table_.begin(); }
   auto end() { return table_.end(); }
+  auto begin() const { return table_.begin(); }
+  auto end() const { return table_.end(); }
   void clear() { table_.clear(); }
 
  private:

@@ -2,6 +2,8 @@
 // session's own allocations before the backend sees it.
 #include "server/session/session.h"
 
+#include <algorithm>
+
 #include "proto/protocol.h"
 
 namespace vgpu::server {
@@ -9,6 +11,7 @@ namespace vgpu::server {
 Status Session::MemAlloc(const wire::MemAlloc& op, Outcome& out) {
   VGPU_ASSIGN_OR_RETURN(ContextState * state, Context(op.ctx(), out));
   if (op.bytesize() == 0) return InvalidValue("cannot allocate 0 bytes");
+  VGPU_RETURN_IF_ERROR(CheckQuota(op.bytesize(), "cuMemAlloc"));
   VGPU_ASSIGN_OR_RETURN(backend::DevicePtr dptr, state->ctx->MemAlloc(op.bytesize()));
   allocations_.Add(dptr, op.bytesize(), op.ctx());
   out.reply->mutable_mem_alloc()->set_dptr(dptr);
@@ -24,8 +27,12 @@ Status Session::MemFree(const wire::MemFree& op, Outcome& out) {
 Status Session::MemGetInfo(const wire::MemGetInfo& op, Outcome& out) {
   VGPU_ASSIGN_OR_RETURN(ContextState * state, Context(op.ctx(), out));
   VGPU_ASSIGN_OR_RETURN(backend::MemInfo info, state->ctx->MemGetInfo());
-  out.reply->mutable_mem_get_info()->set_free(info.free);
-  out.reply->mutable_mem_get_info()->set_total(info.total);
+  // A quota is this client's device: free is what it may still allocate.
+  uint64_t total = std::min(info.total, limits_.quota_bytes);
+  uint64_t used = allocations_.bytes();
+  uint64_t quota_left = limits_.quota_bytes - std::min(limits_.quota_bytes, used);
+  out.reply->mutable_mem_get_info()->set_free(std::min({info.free, quota_left, total}));
+  out.reply->mutable_mem_get_info()->set_total(total);
   return Status();
 }
 

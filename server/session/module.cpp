@@ -7,8 +7,8 @@
 #include "common/utf8.h"
 #include "image/cubin.h"
 #include "image/fatbin.h"
-#include "image/ptx_module.h"
 #include "proto/protocol.h"
+#include "server/backends/emu/ptx/declarations.h"
 
 namespace vgpu::server {
 namespace {
@@ -32,10 +32,16 @@ std::set<std::string> DeclaredGlobals(std::span<const uint8_t> bytes) {
   auto entries = image::Entries(bytes);
   if (!entries.ok()) return names;
   for (const auto& entry : *entries) {
-    std::span<const uint8_t> entry_bytes(reinterpret_cast<const uint8_t*>(entry.bytes.data()), entry.bytes.size());
-    auto info = entry.kind == image::Entry::Kind::kCubin ? image::ParseCubin(entry_bytes) : image::ParsePtx(entry.bytes);
-    if (!info.ok()) continue;
-    for (const auto& global : info->globals) names.insert(global.name);
+    if (entry.kind == image::Entry::Kind::kCubin) {
+      std::span<const uint8_t> entry_bytes(reinterpret_cast<const uint8_t*>(entry.bytes.data()), entry.bytes.size());
+      auto info = image::ParseCubin(entry_bytes);
+      if (!info.ok()) continue;
+      for (const auto& global : info->globals) names.insert(global.name);
+    } else {
+      auto declared = ptx::ListDeclarations(entry.bytes);  // the emu interpreter's parser
+      if (!declared.ok()) continue;
+      names.insert(declared->globals.begin(), declared->globals.end());
+    }
   }
   return names;
 }
@@ -46,23 +52,36 @@ Status Session::ModuleLoad(const wire::ModuleLoad& op, Outcome& out) {
   VGPU_ASSIGN_OR_RETURN(ContextState * state, Context(op.ctx(), out));
   if (op.module() == 0) return InvalidValue("module id 0 is reserved");
   if (state->modules.Find(op.module()).ok()) return InvalidValue("module id already in use");
+  if (CountModules() >= limits_.max_modules) {
+    return OutOfMemory("cuModuleLoadData: this session holds its maximum of " + std::to_string(limits_.max_modules) +
+                       " modules (vgpu-server --max-modules)");
+  }
   std::shared_ptr<const std::string> image;
-  if (op.image().empty()) {
+  const bool sent = !op.image().empty();
+  if (!sent) {
     image = images_.Find(op.sha256());
     // The client sends the bytes only when asked: this answer asks.
     if (!image) return Status(Code::kFileNotFound, "image " + op.sha256() + " is not cached; send it");
   } else {
-    VGPU_ASSIGN_OR_RETURN(image, images_.Insert(op.sha256(), op.image()));
+    VGPU_ASSIGN_OR_RETURN(image, ImageCache::Verify(op.sha256(), op.image()));
   }
   backend::ModuleInfo info;
   std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(image->data()), image->size());
   VGPU_ASSIGN_OR_RETURN(backend::Handle handle, state->ctx->ModuleLoad(bytes, &info));
+  // Only images a backend accepted are kept: refused ones would fill the cache.
+  if (sent) images_.Store(op.sha256(), image);
 
   if (info.globals.empty()) {
     for (const auto& name : DeclaredGlobals(bytes)) {
       auto global = state->ctx->ModuleGetGlobal(handle, name);
       if (global.ok()) info.globals.push_back(*global);
     }
+  }
+  uint64_t global_bytes = 0;
+  for (const auto& global : info.globals) global_bytes += global.size;
+  if (Status quota = CheckQuota(global_bytes, "cuModuleLoadData (module variables)"); !quota.ok()) {
+    (void)state->ctx->ModuleUnload(handle);
+    return quota;
   }
   ModuleState module;
   module.handle = handle;

@@ -6,7 +6,9 @@
 namespace vgpu::server {
 namespace {
 
-bool IsSticky(Code code) { return code == Code::kIllegalAddress || code == Code::kLaunchFailed; }
+bool IsSticky(Code code) {
+  return code == Code::kIllegalAddress || code == Code::kLaunchFailed || code == Code::kLaunchTimeout;
+}
 
 }  // namespace
 
@@ -20,8 +22,8 @@ Status StickyError::Get() const {
   return status_;
 }
 
-Session::Session(backend::Backend& backend, ImageCache& images, uint64_t id)
-    : backend_(backend), images_(images), id_(id) {}
+Session::Session(backend::Backend& backend, ImageCache& images, uint64_t id, SessionLimits limits)
+    : backend_(backend), images_(images), id_(id), limits_(limits) {}
 
 Session::~Session() {
   // Contexts go first: each one frees what was created in it.
@@ -29,8 +31,8 @@ Session::~Session() {
   backend_session_.reset();
 }
 
-Status Session::Open() {
-  VGPU_ASSIGN_OR_RETURN(backend_session_, backend_.OpenSession());
+Status Session::Open(const backend::SessionOptions& options) {
+  VGPU_ASSIGN_OR_RETURN(backend_session_, backend_.OpenSession(options));
   return Status();
 }
 
@@ -44,6 +46,8 @@ Outcome Session::Execute(wire::Call& call) {
     out.reply->set_result(status.raw_code());
     out.reply->set_message(ValidUtf8(status.message()));
     out.wait = nullptr;
+    // Calls that follow must see it at once, not when the writer gets to it.
+    if (out.sticky && IsSticky(status.code())) out.sticky->Set(status);
     VGPU_LOG(Debug, "session", "session=%llu seq=%llu op=%d: %s", static_cast<unsigned long long>(id_),
              static_cast<unsigned long long>(call.seq()), static_cast<int>(call.op_case()),
              status.ToString().c_str());
@@ -84,6 +88,32 @@ Result<backend::Handle> Session::Stream(ContextState& state, uint64_t stream) {
   return *handle;
 }
 
+size_t Session::CountStreams() const {
+  size_t count = 0;
+  for (const auto& [id, state] : contexts_) count += state.streams.size();
+  return count;
+}
+
+size_t Session::CountEvents() const {
+  size_t count = 0;
+  for (const auto& [id, state] : contexts_) count += state.events.size();
+  return count;
+}
+
+size_t Session::CountModules() const {
+  size_t count = 0;
+  for (const auto& [id, state] : contexts_) count += state.modules.size();
+  return count;
+}
+
+Status Session::CheckQuota(uint64_t bytes, const char* call) const {
+  uint64_t used = allocations_.bytes();
+  if (bytes <= limits_.quota_bytes && used <= limits_.quota_bytes - bytes) return Status();
+  return OutOfMemory(std::string(call) + ": " + std::to_string(bytes) + " bytes would exceed this client's quota of " +
+                     std::to_string(limits_.quota_bytes >> 20) + " MiB of device memory (" + std::to_string(used) +
+                     " bytes in use; vgpu-server --quota-mib)");
+}
+
 Status Session::Dispatch(wire::Call& call, Outcome& out) {
   using C = wire::Call;
   switch (call.op_case()) {
@@ -121,6 +151,11 @@ Status Session::Dispatch(wire::Call& call, Outcome& out) {
     case C::kBlasCreate: return BlasCreate(call.blas_create(), out);
     case C::kBlasDestroy: return BlasDestroy(call.blas_destroy(), out);
     case C::kBlasGemm: return BlasGemm(call.blas_gemm(), out);
+    case C::kBlasLevel1: return BlasLevel1(call.blas_level1(), out);
+    case C::kBlasLevel2: return BlasLevel2(call.blas_level2(), out);
+    case C::kBlasLevel3: return BlasLevel3(call.blas_level3(), out);
+    case C::kBlasSetMatrix: return BlasSetMatrix(*call.mutable_blas_set_matrix(), out);
+    case C::kBlasGetMatrix: return BlasGetMatrix(call.blas_get_matrix(), out);
     case C::OP_NOT_SET: break;
   }
   return NotSupported("call " + std::to_string(call.seq()) + " names no operation this server knows");

@@ -16,6 +16,7 @@
 #include "server/image_cache.h"
 #include "server/session/allocation_table.h"
 #include "server/session/handle_table.h"
+#include "server/session/limits.h"
 
 namespace vgpu::server {
 
@@ -42,12 +43,13 @@ struct Outcome {
 
 class Session {
  public:
-  Session(backend::Backend& backend, ImageCache& images, uint64_t id);
+  Session(backend::Backend& backend, ImageCache& images, uint64_t id, SessionLimits limits = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  Status Open();
+  // `options.cancelled` tells the backend when the client is gone.
+  Status Open(const backend::SessionOptions& options = {});
   uint64_t id() const { return id_; }
 
   // Executor thread: runs one call; never blocks on the device.
@@ -74,6 +76,12 @@ class Session {
   Status Dispatch(wire::Call& call, Outcome& out);
   Result<ContextState*> Context(uint64_t ctx, Outcome& out);
   Result<backend::Handle> Stream(ContextState& state, uint64_t stream);
+  // Totals over every context, for the per-session caps.
+  size_t CountStreams() const;
+  size_t CountEvents() const;
+  size_t CountModules() const;
+  // OK when `bytes` more device memory stay within the quota.
+  Status CheckQuota(uint64_t bytes, const char* call) const;
 
   // context
   Status CtxCreate(const wire::CtxCreate& op);
@@ -109,10 +117,20 @@ class Session {
   Status BlasCreate(const wire::BlasCreate& op, Outcome& out);
   Status BlasDestroy(const wire::BlasDestroy& op, Outcome& out);
   Status BlasGemm(const wire::BlasGemm& op, Outcome& out);
+  Status BlasLevel1(const wire::BlasLevel1& op, Outcome& out);
+  Status BlasLevel2(const wire::BlasLevel2& op, Outcome& out);
+  Status BlasLevel3(const wire::BlasLevel3& op, Outcome& out);
+  Status BlasSetMatrix(wire::BlasSetMatrix& op, Outcome& out);
+  Status BlasGetMatrix(const wire::BlasGetMatrix& op, Outcome& out);
+  // blas.cpp helpers: the handle's context, and a checked routine run.
+  Result<ContextState*> BlasContext(uint64_t handle, uint64_t ctx, Outcome& out);
+  Status BlasScalarArg(const wire::BlasScalar& in, size_t size, const char* name, backend::BlasScalar* out);
+  Status BlasRun(ContextState& state, uint64_t handle, uint64_t stream, backend::BlasCall& call, Outcome& out);
 
   backend::Backend& backend_;
   ImageCache& images_;
   const uint64_t id_;
+  const SessionLimits limits_;
   std::unique_ptr<backend::BackendSession> backend_session_;
   HandleTable<ContextState> contexts_{"context"};
   std::map<uint64_t, uint64_t> blas_handles_;  // cuBLAS handle id -> context id

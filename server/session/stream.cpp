@@ -5,6 +5,10 @@ namespace vgpu::server {
 
 Status Session::StreamCreate(const wire::StreamCreate& op, Outcome& out) {
   VGPU_ASSIGN_OR_RETURN(ContextState * state, Context(op.ctx(), out));
+  if (CountStreams() >= limits_.max_streams) {
+    return OutOfMemory("cuStreamCreate: this session holds its maximum of " + std::to_string(limits_.max_streams) +
+                       " streams (vgpu-server --max-streams)");
+  }
   VGPU_ASSIGN_OR_RETURN(backend::Handle stream, state->ctx->StreamCreate(op.flags(), op.priority()));
   Status inserted = state->streams.Insert(op.stream(), stream);
   if (!inserted.ok()) (void)state->ctx->StreamDestroy(stream);

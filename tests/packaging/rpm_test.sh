@@ -30,7 +30,7 @@ for f in "$build"/lib/vgpu/*.so*; do
 done
 q --list "$server" > "$work/server.list"
 for f in /usr/bin/vgpu-server /etc/vgpu/server.conf /usr/lib/systemd/system/vgpu-server.service \
-         /usr/lib/sysusers.d/vgpu-server.conf; do
+         /usr/lib/sysusers.d/vgpu-server.conf /usr/lib/vgpu-server/make-credentials; do
   grep -qx "$f" "$work/server.list" || fail "vgpu-server.rpm lacks $f"
 done
 [ "$(q -c "$client")" = /etc/vgpu/client.conf ] || fail "client.conf is not %config"
@@ -44,6 +44,8 @@ grep -q "^postuninstall scriptlet" "$work/client.scripts" || fail "no %postun"
 grep -q "vgpu-install \"\$@\"" "$work/client.scripts" || fail "%post does not run vgpu-install install"
 grep -q "vgpu-install rollback" "$work/client.scripts" || fail "%preun does not run vgpu-install rollback"
 q --scripts "$server" | grep -q "useradd\|systemd-sysusers" || fail "vgpu-server.rpm creates no user"
+q --scripts "$server" | grep -q "make-credentials /etc/vgpu vgpu" || fail "vgpu-server.rpm's %post makes no token/certificate"
+q --requires "$server" | grep -q "^openssl" || fail "vgpu-server.rpm does not require openssl"
 
 echo "== requires, derived from the ELF files"
 q --requires "$client" > "$work/client.req"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # vgpu-server.deb's unit: `systemd-analyze verify`, then the server started
 # from the unit's own ExecStart line (with server.conf's options, on a free
-# port, as an unprivileged user when root) must answer a CUDA client.
+# port of every interface, with the token and certificate the package's
+# make-credentials makes, as an unprivileged user when root) must answer a
+# CUDA client that has the token and trusts the certificate.
 #   server_unit_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src="$1" build="$2"
@@ -16,7 +18,8 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 r="$work/root"
 dpkg-deb -x "$(ls "$work"/pk/vgpu-server_*.deb)" "$r"
 unit="$r/usr/lib/systemd/system/vgpu-server.service"
-[ -f "$unit" ] && [ -f "$r/etc/vgpu/server.conf" ] && [ -x "$r/usr/bin/vgpu-server" ] || fail "package lacks files"
+[ -f "$unit" ] && [ -f "$r/etc/vgpu/server.conf" ] && [ -x "$r/usr/bin/vgpu-server" ] &&
+  [ -x "$r/usr/lib/vgpu-server/make-credentials" ] || fail "package lacks files"
 grep -q '^User=vgpu$' "$unit" || fail "the unit does not run as the vgpu user"
 grep -q '^StateDirectory=vgpu/cache$' "$unit" || fail "no StateDirectory for the cache"
 for k in NoNewPrivileges ProtectSystem ProtectHome PrivateTmp CapabilityBoundingSet; do
@@ -45,7 +48,21 @@ exec_start="$(sed -n 's/^ExecStart=//p' "$unit")"
 # systemd splits an unbraced $VAR at whitespace: so does the shell here.
 VGPU_SERVER_OPTS="$(. "$r/etc/vgpu/server.conf"; echo "$VGPU_SERVER_OPTS")"
 grep -q -- '--listen 0.0.0.0:50051' <<<"$VGPU_SERVER_OPTS" || fail "server.conf does not listen on :50051"
-VGPU_SERVER_OPTS="${VGPU_SERVER_OPTS/--listen 0.0.0.0:50051/--listen 127.0.0.1:$port}"
+for option in "--tls-cert /etc/vgpu/server.crt" "--tls-key /etc/vgpu/server.key" "--token-file /etc/vgpu/tokens"; do
+  grep -q -- "$option" <<<"$VGPU_SERVER_OPTS" || fail "server.conf lacks $option"
+done
+# What postinst does, into a scratch folder readable by the server's group.
+creds="$work/etc"
+group=""
+[ "$(id -u)" -eq 0 ] && group="$(getent group 65534 | cut -d: -f1)"
+"$r/usr/lib/vgpu-server/make-credentials" "$creds" "${group:-vgpu}"
+token_before="$(cat "$creds/tokens")"
+"$r/usr/lib/vgpu-server/make-credentials" "$creds" "${group:-vgpu}" >/dev/null
+[ "$(cat "$creds/tokens")" = "$token_before" ] || fail "make-credentials replaced an existing token"
+[ "$(stat -c %a "$creds/server.key")" = 640 ] && [ "$(stat -c %a "$creds/tokens")" = 640 ] ||
+  fail "the key or the token file is readable by others"
+VGPU_SERVER_OPTS="${VGPU_SERVER_OPTS/--listen 0.0.0.0:50051/--listen 0.0.0.0:$port}"
+VGPU_SERVER_OPTS="${VGPU_SERVER_OPTS//\/etc\/vgpu\//$creds/}"
 cmd="${exec_start//\$VGPU_SERVER_OPTS/$VGPU_SERVER_OPTS}"
 cmd="${cmd//\/var\/lib\/vgpu\/cache/$work/cache}"
 cmd="${cmd//\/usr\/bin\/vgpu-server/$r/usr/bin/vgpu-server}"
@@ -64,12 +81,21 @@ for _ in $(seq 100); do
   kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; fail "the server exited"; }
   sleep 0.1
 done
-grep -q "listening on 127.0.0.1:$port" "$work/server.log" || { cat "$work/server.log"; fail "the server does not listen"; }
+grep -q "listening on 0.0.0.0:$port (TLS, token required)" "$work/server.log" ||
+  { cat "$work/server.log"; fail "the server does not listen with TLS and a token"; }
 if [ -x "$build/bin/vgpu-demo-driver" ] && [ -f "$src/tests/fixtures/ptx/vector_add.ptx" ]; then
-  out="$(VGPU_SERVER="127.0.0.1:$port" LD_LIBRARY_PATH="$build/lib/vgpu" timeout 120 \
+  # The client as the README tells: the server's certificate as its CA, the token from the file.
+  out="$(VGPU_SERVER="127.0.0.1:$port" VGPU_TLS_CA="$creds/server.crt" VGPU_TOKEN_FILE="$creds/tokens" \
+         VGPU_CONFIG=/nonexistent LD_LIBRARY_PATH="$build/lib/vgpu" timeout 120 \
          "$build/bin/vgpu-demo-driver" "$src/tests/fixtures/ptx/vector_add.ptx" 2>&1)" ||
     { echo "$out"; cat "$work/server.log"; fail "the demo client failed against the server"; }
   echo "$out"
+  # Without the token it is refused.
+  if VGPU_SERVER="127.0.0.1:$port" VGPU_TLS_CA="$creds/server.crt" VGPU_CONFIG=/nonexistent \
+     LD_LIBRARY_PATH="$build/lib/vgpu" timeout 120 \
+     "$build/bin/vgpu-demo-driver" "$src/tests/fixtures/ptx/vector_add.ptx" >/dev/null 2>&1; then
+    fail "a client without the token was served"
+  fi
 else
   (exec 3<>"/dev/tcp/127.0.0.1/$port") || fail "the server does not accept connections"
 fi
@@ -81,10 +107,18 @@ if [ "$(id -u)" -eq 0 ] && command -v dpkg >/dev/null &&
   deb="$(ls "$work"/pk/vgpu-server_*.deb)"
   dpkg -i "$deb" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; dpkg -P vgpu-server >/dev/null 2>&1; fail "dpkg -i vgpu-server failed"; }
   getent passwd vgpu >/dev/null || { dpkg -P vgpu-server >/dev/null 2>&1; fail "no vgpu system user"; }
+  for f in tokens server.key; do
+    [ "$(stat -c '%a %U:%G' "/etc/vgpu/$f")" = "640 root:vgpu" ] ||
+      { dpkg -P vgpu-server >/dev/null 2>&1; fail "postinst did not make /etc/vgpu/$f, root:vgpu 0640"; }
+  done
+  [ -s /etc/vgpu/server.crt ] || { dpkg -P vgpu-server >/dev/null 2>&1; fail "postinst made no /etc/vgpu/server.crt"; }
+  token_before="$(cat /etc/vgpu/tokens)"
   [ "$(getent passwd vgpu | cut -d: -f7)" = /usr/sbin/nologin ] || echo "note: vgpu's shell is $(getent passwd vgpu | cut -d: -f7)"
   grep -qx /etc/vgpu/server.conf /var/lib/dpkg/info/vgpu-server.conffiles || fail "server.conf is not a conffile"
   dpkg -i "$deb" >/dev/null 2>&1 || fail "reinstall of vgpu-server failed"
+  [ "$(cat /etc/vgpu/tokens)" = "$token_before" ] || fail "a reinstall replaced the token"
   dpkg -P vgpu-server > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -P vgpu-server failed"; }
-  [ ! -e /usr/bin/vgpu-server ] && [ ! -e /etc/vgpu/server.conf ] || fail "files left after purge"
+  [ ! -e /usr/bin/vgpu-server ] && [ ! -e /etc/vgpu/server.conf ] && [ ! -e /etc/vgpu/tokens ] &&
+    [ ! -e /etc/vgpu/server.key ] || fail "files left after purge"
 fi
 echo "PASS"

@@ -7,12 +7,19 @@
 
 namespace vgpu::backend::cuda {
 
-ContextState::ContextState(std::shared_ptr<const Driver> d, CUcontext c)
-    : driver(std::move(d)), ctx(c), events(*driver), staging(*driver, events) {}
+ContextState::ContextState(std::shared_ptr<const Driver> d, CUcontext c, std::function<bool()> abandoned_probe)
+    : driver(std::move(d)), ctx(c), events(*driver), staging(*driver, events), abandoned(std::move(abandoned_probe)) {}
 
 ContextState::~ContextState() {
   if (!ctx) return;
   (void)driver->cuCtxSetCurrent(ctx);
+  if (abandoned && abandoned()) {
+    // Nobody will read the results: a runaway kernel must not keep the
+    // session alive. Destroying the context ends its work and frees its
+    // pinned buffers and events with it, so the pools make no driver call.
+    (void)driver->cuCtxDestroy(ctx);
+    return;
+  }
   // In-flight copies may still use staging buffers: let the work end first.
   // A sticky error just means there is nothing left running.
   (void)driver->cuCtxSynchronize();
@@ -25,7 +32,8 @@ ContextState::~ContextState() {
 Status ContextState::MakeCurrent() const { return driver->Check(driver->cuCtxSetCurrent(ctx), "cuCtxSetCurrent"); }
 
 Result<std::unique_ptr<Context>> CudaContext::Create(std::shared_ptr<const Driver> driver, CUdevice device,
-                                                     int ordinal, uint32_t flags) {
+                                                     int ordinal, uint32_t flags,
+                                                     std::function<bool()> abandoned) {
   const Driver& d = *driver;
   CUcontext ctx = nullptr;
   VGPU_RETURN_IF_ERROR(
@@ -34,7 +42,7 @@ Result<std::unique_ptr<Context>> CudaContext::Create(std::shared_ptr<const Drive
   // sets it current anyway, so leave the thread as it was.
   CUcontext popped = nullptr;
   (void)d.cuCtxPopCurrent(&popped);
-  auto state = std::make_shared<ContextState>(std::move(driver), ctx);
+  auto state = std::make_shared<ContextState>(std::move(driver), ctx, std::move(abandoned));
   return std::unique_ptr<Context>(new CudaContext(std::move(state)));
 }
 

@@ -6,6 +6,7 @@
 // entry point (and every Wait) makes this context current first.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -24,7 +25,7 @@ namespace vgpu::backend::cuda {
 // Context and every Wait it handed out are gone, so a Wait never touches a
 // destroyed context.
 struct ContextState {
-  ContextState(std::shared_ptr<const Driver> d, CUcontext c);
+  ContextState(std::shared_ptr<const Driver> d, CUcontext c, std::function<bool()> abandoned = {});
   ~ContextState();
   ContextState(const ContextState&) = delete;
   ContextState& operator=(const ContextState&) = delete;
@@ -35,12 +36,15 @@ struct ContextState {
   CUcontext ctx;
   EventPool events;
   StagingPool staging;
+  // True once the client is gone: teardown then destroys the context at
+  // once, pending work and all, instead of waiting for it.
+  std::function<bool()> abandoned;
 };
 
 class CudaContext final : public Context {
  public:
   static Result<std::unique_ptr<Context>> Create(std::shared_ptr<const Driver> driver, CUdevice device,
-                                                 int ordinal, uint32_t flags);
+                                                 int ordinal, uint32_t flags, std::function<bool()> abandoned = {});
   explicit CudaContext(std::shared_ptr<ContextState> state);
   ~CudaContext() override;  // blas.cpp: destroys the cuBLAS handles first
 
@@ -82,6 +86,11 @@ class CudaContext final : public Context {
   // ---- cuBLAS (blas.cpp): the host's libcublas, one real handle per client handle ----
   Status BlasDestroy(uint64_t handle) override;
   Status BlasGemm(uint64_t handle, const backend::BlasGemm& gemm, Handle stream) override;
+  // blas_routines.cpp
+  Status BlasRun(uint64_t handle, const backend::BlasCall& call, Handle stream, std::string* host_result) override;
+  // The real handle of client handle `handle` (created on first use), bound
+  // to `stream` and to host or device pointer mode.
+  Result<void*> BlasHandle(uint64_t handle, Handle stream, bool device_pointers);
 
  private:
   struct Kernel {

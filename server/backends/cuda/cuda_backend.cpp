@@ -38,19 +38,20 @@ std::string ReadHostDriverVersion(int32_t cuda_version) {
 // holds; a session only knows how to make them.
 class CudaSession final : public BackendSession {
  public:
-  CudaSession(std::shared_ptr<const Driver> driver, std::vector<CUdevice> devices)
-      : driver_(std::move(driver)), devices_(std::move(devices)) {}
+  CudaSession(std::shared_ptr<const Driver> driver, std::vector<CUdevice> devices, std::function<bool()> cancelled)
+      : driver_(std::move(driver)), devices_(std::move(devices)), cancelled_(std::move(cancelled)) {}
 
   Result<std::unique_ptr<Context>> CreateContext(int device, uint32_t flags) override {
     if (device < 0 || static_cast<size_t>(device) >= devices_.size()) {
       return Status(Code::kInvalidDevice, "cuCtxCreate: no device " + std::to_string(device));
     }
-    return CudaContext::Create(driver_, devices_[device], device, flags);
+    return CudaContext::Create(driver_, devices_[device], device, flags, cancelled_);
   }
 
  private:
   std::shared_ptr<const Driver> driver_;
   std::vector<CUdevice> devices_;
+  std::function<bool()> cancelled_;  // the client is gone: contexts do not wait for pending work
 };
 
 class CudaBackend final : public Backend {
@@ -64,8 +65,8 @@ class CudaBackend final : public Backend {
   int32_t driver_version() const override { return driver_->version; }
   std::string host_driver_version() const override { return host_driver_version_; }
   const std::vector<DeviceInfo>& devices() const override { return inventory_.devices; }
-  Result<std::unique_ptr<BackendSession>> OpenSession() override {
-    return std::unique_ptr<BackendSession>(new CudaSession(driver_, inventory_.handles));
+  Result<std::unique_ptr<BackendSession>> OpenSession(const SessionOptions& options) override {
+    return std::unique_ptr<BackendSession>(new CudaSession(driver_, inventory_.handles, options.cancelled));
   }
 
  private:

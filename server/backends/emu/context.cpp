@@ -180,7 +180,10 @@ Status EmuContext::Launch(Handle module, uint32_t function, const LaunchConfig& 
                           std::span<const uint8_t> params, Handle stream) {
   VGPU_RETURN_IF_ERROR(CheckStream(stream));
   VGPU_ASSIGN_OR_RETURN(EmuModule * found, FindModule(module));
-  return found->Launch(function, config, params, memory_);
+  ptx::LaunchLimits limits;
+  limits.cancelled = policy_.cancelled;
+  if (policy_.timeout.count() > 0) limits.deadline = std::chrono::steady_clock::now() + policy_.timeout;
+  return found->Launch(function, config, params, memory_, limits);
 }
 
 Status EmuContext::FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -14,10 +15,16 @@
 
 namespace vgpu::backend::emu {
 
+// What bounds a session's launches: its cancellation and the kernel timeout.
+struct LaunchPolicy {
+  std::function<bool()> cancelled;
+  std::chrono::nanoseconds timeout{0};  // 0: no limit
+};
+
 class EmuContext final : public Context {
  public:
-  EmuContext(const DeviceInfo& device, DevicePool& pool, SessionMemory& memory)
-      : device_(device), pool_(pool), memory_(memory) {}
+  EmuContext(const DeviceInfo& device, DevicePool& pool, SessionMemory& memory, const LaunchPolicy& policy)
+      : device_(device), pool_(pool), memory_(memory), policy_(policy) {}
   ~EmuContext() override;
 
   Result<DevicePtr> MemAlloc(uint64_t bytesize) override;
@@ -51,6 +58,7 @@ class EmuContext final : public Context {
   Status FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) override;
 
   Status BlasGemm(uint64_t handle, const backend::BlasGemm& gemm, Handle stream) override;
+  Status BlasRun(uint64_t handle, const backend::BlasCall& call, Handle stream, std::string* host_result) override;
 
  private:
   struct Event {
@@ -65,6 +73,7 @@ class EmuContext final : public Context {
   const DeviceInfo& device_;
   DevicePool& pool_;
   SessionMemory& memory_;
+  const LaunchPolicy& policy_;  // the session's; outlives its contexts
   std::set<DevicePtr> allocations_;  // made in this context, freed with it
   Handle next_handle_ = 1;
   std::set<Handle> streams_;

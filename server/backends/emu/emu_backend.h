@@ -3,6 +3,7 @@
 // every test and the demo run on a machine with no GPU.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "server/backends/backend.h"
@@ -10,6 +11,9 @@
 namespace vgpu::backend::emu {
 
 // `memory_bytes` is the device memory the emulated GPU reports and enforces.
-Result<std::unique_ptr<Backend>> CreateEmuBackend(uint64_t memory_bytes);
+// A launch still running after `kernel_timeout` (0: never) fails with
+// CUDA_ERROR_LAUNCH_TIMEOUT, which is sticky as on hardware.
+Result<std::unique_ptr<Backend>> CreateEmuBackend(uint64_t memory_bytes,
+                                                  std::chrono::nanoseconds kernel_timeout = {});
 
 }  // namespace vgpu::backend::emu

@@ -1,6 +1,8 @@
-// Device memory of the software GPU. Addresses come from one device-wide
-// range and are never reused, so a stale pointer can never reach another
-// session's memory; each session can touch only its own allocations.
+// Device memory of the software GPU. The device-wide pool only counts
+// capacity; each session has its own address space, starting at a random
+// base and never reusing an address, so a stale pointer never reaches
+// another allocation and a session's addresses say nothing about what other
+// sessions allocated. Each session can touch only its own allocations.
 #pragma once
 
 #include <atomic>
@@ -14,28 +16,26 @@
 
 namespace vgpu::backend::emu {
 
-// Device-wide: address assignment and the capacity every session shares.
+// Device-wide: the capacity every session shares.
 class DevicePool {
  public:
   explicit DevicePool(uint64_t capacity) : capacity_(capacity) {}
-  // An address for `size` bytes, or kOutOfMemory.
-  Result<uint64_t> Reserve(uint64_t size);
+  // Takes `size` bytes (already rounded) of the capacity, or kOutOfMemory.
+  Status Reserve(uint64_t size);
   void Release(uint64_t size) { used_ -= size; }
   uint64_t capacity() const { return capacity_; }
   uint64_t used() const { return used_.load(); }
 
  private:
-  static constexpr uint64_t kBase = 0x200000000000ull;  // far from typical host mappings
   const uint64_t capacity_;
   std::atomic<uint64_t> used_{0};
-  std::atomic<uint64_t> next_{kBase};
 };
 
 // One session's allocations. Used by the executor thread and, during a
 // launch, read concurrently by the interpreter's workers.
 class SessionMemory final : public ptx::DeviceMemory {
  public:
-  explicit SessionMemory(DevicePool& pool) : pool_(pool) {}
+  explicit SessionMemory(DevicePool& pool);
   ~SessionMemory() override;
 
   Result<uint64_t> Allocate(uint64_t size);
@@ -52,6 +52,7 @@ class SessionMemory final : public ptx::DeviceMemory {
     uint64_t size;
   };
   DevicePool& pool_;
+  uint64_t next_;  // this session's next address
   std::map<uint64_t, Block> blocks_;
 };
 

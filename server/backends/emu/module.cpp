@@ -112,7 +112,7 @@ Result<GlobalInfo> EmuModule::Global(const std::string& name) const {
 }
 
 Status EmuModule::Launch(uint32_t function, const LaunchConfig& config, std::span<const uint8_t> params,
-                         SessionMemory& memory) {
+                         SessionMemory& memory, const ptx::LaunchLimits& limits) {
   if (function >= functions_.size()) return InvalidHandle("function index out of range");
   const FunctionInfo& info = functions_[function];
   if (!ptx_) {
@@ -133,7 +133,7 @@ Status EmuModule::Launch(uint32_t function, const LaunchConfig& config, std::spa
     launch.block[i] = config.block[i];
   }
   launch.dynamic_shared_bytes = config.shared_mem_bytes;
-  Status status = ptx::Launch(*ptx_, info.name, launch, params, memory, global_addresses_);
+  Status status = ptx::Launch(*ptx_, info.name, launch, params, memory, global_addresses_, limits);
   if (!status.ok()) VGPU_LOG(Debug, "emu", "launch of %s: %s", info.name.c_str(), status.message().c_str());
   return status;
 }

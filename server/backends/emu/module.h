@@ -24,7 +24,7 @@ class EmuModule {
 
   Result<GlobalInfo> Global(const std::string& name) const;
   Status Launch(uint32_t function, const LaunchConfig& config, std::span<const uint8_t> params,
-                SessionMemory& memory);
+                SessionMemory& memory, const ptx::LaunchLimits& limits = {});
   Status SetAttribute(uint32_t function, int32_t attribute, int32_t value);
 
  private:

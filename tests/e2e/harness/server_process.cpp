@@ -70,11 +70,13 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-std::unique_ptr<ServerProcess> ServerProcess::Start(std::vector<std::string> extra_args) {
+std::unique_ptr<ServerProcess> ServerProcess::Start(std::vector<std::string> extra_args,
+                                                    const std::string& listen_host) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     int port = FreePort();
     std::string address = "127.0.0.1:" + std::to_string(port);
-    std::vector<std::string> argv = {ServerBinary(), "--backend", TestBackend(), "--listen", address,
+    std::string listen = listen_host + ":" + std::to_string(port);
+    std::vector<std::string> argv = {ServerBinary(), "--backend", TestBackend(), "--listen", listen,
                                      "--log-level", "warn"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     pid_t pid = fork();
@@ -103,6 +105,18 @@ void ServerProcess::Kill(int signal) {
     WaitExit(pid_, 5000);
   }
   pid_ = -1;
+}
+
+bool ServerProcess::Terminate(int signal, int timeout_seconds) {
+  if (pid_ <= 0) return false;
+  kill(pid_, signal);
+  bool exited = WaitExit(pid_, timeout_seconds * 1000);
+  if (!exited) {
+    kill(pid_, SIGKILL);
+    WaitExit(pid_, 5000);
+  }
+  pid_ = -1;
+  return exited;
 }
 
 ServerProcess::~ServerProcess() { Kill(SIGTERM); }

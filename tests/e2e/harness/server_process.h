@@ -14,16 +14,21 @@ namespace vgpu::test {
 
 class ServerProcess {
  public:
-  // Starts `vgpu-server --backend <TestBackend()>` (plus `extra_args`) and
-  // waits until it accepts connections. Returns null if it does not come up
-  // (with the cuda backend: no usable GPU here).
-  static std::unique_ptr<ServerProcess> Start(std::vector<std::string> extra_args = {});
+  // Starts `vgpu-server --backend <TestBackend()>` (plus `extra_args`) on
+  // `listen_host`:<free port> and waits until it accepts connections on
+  // 127.0.0.1. Returns null if it does not come up (with the cuda backend: no
+  // usable GPU here). address() is always the loopback one.
+  static std::unique_ptr<ServerProcess> Start(std::vector<std::string> extra_args = {},
+                                              const std::string& listen_host = "127.0.0.1");
   ~ServerProcess();
 
   const std::string& address() const { return address_; }
   pid_t pid() const { return pid_; }
   // Sends `signal` and reaps the process.
   void Kill(int signal);
+  // Sends `signal`; true when the process then exits by itself within
+  // `timeout_seconds` (else it is killed). Reaps it either way.
+  bool Terminate(int signal, int timeout_seconds);
 
  private:
   ServerProcess(pid_t pid, std::string address) : pid_(pid), address_(std::move(address)) {}

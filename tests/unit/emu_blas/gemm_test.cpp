@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "server/backends/emu/blas/cpu.h"
 #include "server/backends/emu/blas/gemm.h"
 #include "server/backends/emu/ptx/math.h"
 
@@ -34,6 +35,7 @@ struct Matrix {
       case DataType::kF64: { double v; std::memcpy(&v, &bytes[i * 8], 8); return v; }
       case DataType::kF16: { uint16_t h; std::memcpy(&h, &bytes[i * 2], 2); return vgpu::ptx::F16ToF32(h); }
       case DataType::kBF16: { uint16_t h; std::memcpy(&h, &bytes[i * 2], 2); return vgpu::ptx::BF16ToF32(h); }
+      default: break;
     }
     return 0;
   }
@@ -43,6 +45,7 @@ struct Matrix {
       case DataType::kF64: std::memcpy(&bytes[i * 8], &v, 8); return;
       case DataType::kF16: { uint16_t h = vgpu::ptx::LongToF16(v, vgpu::ptx::kRn); std::memcpy(&bytes[i * 2], &h, 2); return; }
       case DataType::kBF16: { uint16_t h = vgpu::ptx::LongToBF16(v, vgpu::ptx::kRn); std::memcpy(&bytes[i * 2], &h, 2); return; }
+      default: return;
     }
   }
 };
@@ -68,7 +71,7 @@ TEST_CASE("GEMM matches a naive reference for ggml's combinations", "[emu_blas]"
       {DataType::kBF16, DataType::kF32, ComputeType::k32F},  {DataType::kF32, DataType::kF32, ComputeType::k32F},
       {DataType::kF32, DataType::kF32, ComputeType::k32FFastTF32}, {DataType::kF16, DataType::kF32, ComputeType::k32FFast16F},
       {DataType::kF64, DataType::kF64, ComputeType::k64F}};
-  const int64_t shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {64, 1, 65}, {2, 31, 1}};
+  const int64_t shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {64, 1, 65}, {2, 31, 1}, {4, 3, 0}};
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> dist(-1.0, 1.0);
   for (const Combo& combo : combos) {
@@ -103,22 +106,27 @@ TEST_CASE("GEMM matches a naive reference for ggml's combinations", "[emu_blas]"
                 expect.Set(at, alpha * sum + (beta == 0 ? 0.0 : beta * c.Get(at)));
               }
             }
-            Gemm(s, alpha, a.bytes.data(), b.bytes.data(), beta, c.bytes.data());
+            // The naive loops (the reference) and the OpenBLAS path the emu backend runs.
+            for (bool cpu : {false, true}) {
+            Matrix got = c;
+            if (cpu) REQUIRE(GemmCpu(s, alpha, a.bytes.data(), b.bytes.data(), beta, got.bytes.data()).ok());
+            else Gemm(s, alpha, a.bytes.data(), b.bytes.data(), beta, got.bytes.data());
             const double tol = Tolerance(combo.c, combo.compute, s.k);
             for (int64_t j = 0; j < s.n; ++j) {
               for (int64_t i = 0; i < s.ldc; ++i) {
                 const size_t at = size_t(j * s.ldc + i);
-                INFO("type " << int(combo.ab) << "->" << int(combo.c) << " compute " << int(combo.compute) << " m,n,k "
+                INFO((cpu ? "openblas " : "naive ") << "type " << int(combo.ab) << "->" << int(combo.c) << " compute " << int(combo.compute) << " m,n,k "
                              << s.m << "," << s.n << "," << s.k << " ta " << ta << " tb " << tb << " beta " << beta
                              << " at " << i << "," << j);
                 if (i >= s.m) {
                   // Padding rows are never written.
-                  CHECK(std::memcmp(&c.bytes[at * ElementSize(c.type)], &expect.bytes[at * ElementSize(c.type)],
+                  CHECK(std::memcmp(&got.bytes[at * ElementSize(c.type)], &expect.bytes[at * ElementSize(c.type)],
                                     ElementSize(c.type)) == 0);
                 } else {
-                  CHECK(std::fabs(c.Get(at) - expect.Get(at)) <= tol);
+                  CHECK(std::fabs(got.Get(at) - expect.Get(at)) <= tol);
                 }
               }
+            }
             }
           }
         }

@@ -103,3 +103,31 @@ TEST_CASE("survey classifies what each name holds", "[installer][unit]") {
   CHECK(FirstBlocker(*survey, &blockers).find("dangling symlink") != std::string::npos);
   CHECK(blockers == 1);
 }
+
+TEST_CASE("cuBLAS chains of both CUDA folders are vgpu's to link once vgpu ships libcublas", "[installer][unit]") {
+  TempDir t;
+  const std::string d = t.path + "/ollama";
+  const std::string lib = t.path + "/vgpu";
+  Touch(d + "/libggml-base.so");
+  fs::create_directories(lib);
+  for (const std::string major : {"12", "13"}) {
+    const std::string folder = d + "/cuda_v" + major;
+    for (const std::string base : {"libcublas", "libcublasLt"}) {
+      Touch(folder + "/" + base + ".so." + major + ".1.0.1");
+      fs::create_symlink(base + ".so." + major + ".1.0.1", folder + "/" + base + ".so." + major);
+      fs::copy_file("/proc/self/exe", lib + "/" + base + ".so." + major);  // any ELF file
+    }
+  }
+  auto survey = TakeSurvey(d, lib, nullptr);
+  REQUIRE(survey.ok());
+  int chains = 0;
+  for (const auto& item : survey->items) {
+    if (item.vgpu_name.rfind("libcublas", 0) != 0) continue;
+    INFO(item.rel_path << ": " << item.detail);
+    ++chains;
+    CHECK(item.state == ItemState::kOriginal);  // linked by install, not "vgpu has no ... yet"
+    CHECK(item.detail.find("yet") == std::string::npos);
+    CHECK(item.vgpu_target == lib + "/" + item.vgpu_name);
+  }
+  CHECK(chains == 4);
+}

@@ -62,5 +62,70 @@ TEST_CASE("a broken config file is ignored, not fatal", "[config]") {
   CHECK(LoadClientConfig(FakeGetenv, FakeReadFile).connect_timeout_ms == 2000);
 }
 
+TEST_CASE("token and TLS settings come from the file, the environment overrides them", "[config][security]") {
+  g_env.clear();
+  g_files.clear();
+  ClientConfig config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK(config.token.empty());
+  CHECK_FALSE(config.tls);
+  CHECK(config.error.empty());
+
+  g_files["/etc/vgpu/client.conf"] =
+      "token_file = /etc/vgpu/token\ntls_ca = /etc/vgpu/server-ca.crt\ntls_server_name = gpu-host\n";
+  g_files["/etc/vgpu/token"] = "\n  s3cret-token quota_mib=100\n";
+  config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK(config.token == "s3cret-token");
+  CHECK(config.tls);
+  CHECK(config.tls_ca == "/etc/vgpu/server-ca.crt");
+  CHECK(config.tls_server_name == "gpu-host");
+  CHECK(config.error.empty());
+
+  g_env["VGPU_TOKEN"] = "from-env";
+  g_env["VGPU_TLS_CA"] = "/tmp/ca.pem";
+  g_env["VGPU_TLS_CERT"] = "/tmp/client.pem";
+  g_env["VGPU_TLS_KEY"] = "/tmp/client.key";
+  config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK(config.token == "from-env");
+  CHECK(config.tls_ca == "/tmp/ca.pem");
+  CHECK(config.tls_cert == "/tmp/client.pem");
+  CHECK(config.tls_key == "/tmp/client.key");
+  CHECK(config.error.empty());
+
+  g_env.clear();
+  g_files["/etc/vgpu/client.conf"] = "token = inline\ntoken_file = /etc/vgpu/token\ntls = on\n";
+  config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK(config.token == "inline");  // token wins over token_file
+  CHECK(config.tls);
+  CHECK(config.tls_ca.empty());     // TLS with the system's roots
+}
+
+TEST_CASE("settings that cannot work make cuInit fail with a reason", "[config][security]") {
+  g_env.clear();
+  g_files.clear();
+  g_files["/etc/vgpu/client.conf"] = "token_file = /etc/vgpu/missing\n";
+  ClientConfig config = LoadClientConfig(FakeGetenv, FakeReadFile);
+  CHECK_THAT(config.error, Catch::Contains("/etc/vgpu/missing"));
+
+  g_env["VGPU_TOKEN"] = "fine";  // the environment's token replaces the unreadable file's
+  CHECK(LoadClientConfig(FakeGetenv, FakeReadFile).error.empty());
+
+  g_env.clear();
+  g_files.clear();
+  g_env["VGPU_TLS_CERT"] = "/tmp/client.pem";
+  CHECK_THAT(LoadClientConfig(FakeGetenv, FakeReadFile).error, Catch::Contains("go together"));
+
+  g_env.clear();
+  g_env["VGPU_TOKEN"] = "two words";
+  CHECK_THAT(LoadClientConfig(FakeGetenv, FakeReadFile).error, Catch::Contains("printable ASCII"));
+}
+
+TEST_CASE("a token file's first word is the token", "[config][security]") {
+  CHECK(TokenFromFileText("abc\n") == "abc");
+  CHECK(TokenFromFileText("  abc quota_mib=5\nsecond\n") == "abc");
+  CHECK(TokenFromFileText("") == "");
+  CHECK(TokenFromFileText("# comment\n") == "");
+  CHECK(TokenFromFileText("# vgpu token\n\nxyz # the CI box\n") == "xyz");
+}
+
 }  // namespace
 }  // namespace vgpu::cu

@@ -31,6 +31,7 @@ Acc Load(const uint8_t* base, DataType type, int64_t index) {
       std::memcpy(&h, base + index * 2, 2);
       return static_cast<Acc>(ptx::BF16ToF32(h));
     }
+    default: break;  // complex: never a GemmEx type here
   }
   return Acc{};
 }
@@ -58,6 +59,7 @@ void Store(uint8_t* base, DataType type, int64_t index, Acc value) {
       std::memcpy(base + index * 2, &h, 2);
       return;
     }
+    default: return;  // complex: never a GemmEx type here
   }
 }
 
@@ -101,6 +103,8 @@ size_t ElementSize(DataType type) {
     case DataType::kF64: return 8;
     case DataType::kF16:
     case DataType::kBF16: return 2;
+    case DataType::kC32: return 8;
+    case DataType::kC64: return 16;
   }
   return 0;
 }
@@ -132,7 +136,10 @@ GemmCheck CheckGemm(const GemmShape& s, std::string* why) {
 
 uint64_t MatrixExtent(int64_t rows, int64_t cols, int64_t ld, DataType type) {
   if (rows <= 0 || cols <= 0) return 0;
-  return (static_cast<uint64_t>(cols - 1) * static_cast<uint64_t>(ld) + static_cast<uint64_t>(rows)) * ElementSize(type);
+  // Saturates instead of wrapping: a huge extent fails the range check.
+  using U = unsigned __int128;
+  const U bytes = (U(uint64_t(cols - 1)) * U(uint64_t(std::max<int64_t>(ld, 0))) + U(uint64_t(rows))) * ElementSize(type);
+  return bytes > U(UINT64_MAX) ? UINT64_MAX : static_cast<uint64_t>(bytes);
 }
 uint64_t ExtentA(const GemmShape& s) {
   return s.trans_a ? MatrixExtent(s.k, s.m, s.lda, s.a_type) : MatrixExtent(s.m, s.k, s.lda, s.a_type);

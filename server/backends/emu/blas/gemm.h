@@ -13,7 +13,7 @@
 namespace vgpu::emu::blas {
 
 // cudaDataType_t values.
-enum class DataType : int32_t { kF32 = 0, kF64 = 1, kF16 = 2, kBF16 = 14 };
+enum class DataType : int32_t { kF32 = 0, kF64 = 1, kF16 = 2, kC32 = 4, kC64 = 5, kBF16 = 14 };
 // cublasComputeType_t values.
 enum class ComputeType : int32_t {
   k16F = 64, k16FPedantic = 65, k32F = 68, k32FPedantic = 69, k64F = 70, k64FPedantic = 71,

@@ -1,8 +1,10 @@
+// Tensor-core operations: mma.sync fragment layouts, ldmatrix and movmatrix.
 #include "server/backends/emu/ptx/mma.h"
 
 #include <cstring>
 
 #include "server/backends/emu/ptx/math.h"
+#include "server/backends/emu/ptx/runner.h"
 
 namespace vgpu::ptx {
 namespace {
@@ -196,6 +198,50 @@ void Ldmatrix(const uint8_t (*rows)[16], uint32_t count, bool transpose, uint32_
       out[m][lane] = uint32_t{half[0]} | uint32_t{half[1]} << 16;
     }
   }
+}
+
+// movmatrix and mma for a warp (the family entry from RunWarp).
+Status BlockRunner::ExecMma(const Instr& in, const Operands& o) {
+  Status result;
+  [[maybe_unused]] uint64_t* R = o.R;
+  [[maybe_unused]] uint64_t* d = o.d;
+  [[maybe_unused]] const uint64_t* a = o.a;
+  [[maybe_unused]] const uint64_t* b = o.b;
+  [[maybe_unused]] const uint64_t* c = o.c;
+  [[maybe_unused]] const uint32_t exec = o.exec;
+  switch (in.op) {
+    case Op::kMovmatrix: {
+      if (!exec) break;
+      uint32_t src[32];
+      for (int l = 0; l < 32; ++l) src[l] = uint32_t(a[l]);
+      ForLanes(exec, [&](int l) {
+        uint32_t word = 0;
+        for (int e = 0; e < 2; ++e) {
+          // Element (row l/4, col 2(l%4)+e) of the transpose is element
+          // (2(l%4)+e, l/4) of the source, held by lane row*4 + col/2.
+          int row = 2 * (l % 4) + e, col = l / 4;
+          uint32_t half = (src[row * 4 + col / 2] >> (16 * (col % 2))) & 0xFFFF;
+          word |= half << (16 * e);
+        }
+        d[l] = word;
+      });
+      break;
+    }
+    case Op::kMma: {
+      if (!exec) break;
+      const MmaForm& form = ls_->data->mma_forms[in.v[0]];
+      MmaCounts counts;
+      (void)CountMmaRegisters(form, &counts);
+      const uint32_t* list = ls_->data->operand_lists.data() + in.imm;
+      uint64_t* regs[24];
+      for (uint32_t i = 0; i < counts.d + counts.a + counts.b + counts.c; ++i) regs[i] = R + size_t{list[i]} * 32;
+      RunMma(form, counts, regs, exec);
+      break;
+    }
+    default:
+      break;
+  }
+  return result;
 }
 
 }  // namespace vgpu::ptx

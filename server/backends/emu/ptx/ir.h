@@ -14,21 +14,20 @@
 
 namespace vgpu::ptx {
 
+// Interpreter operations and the family that executes each, from opcodes.def.
 enum class Op : uint16_t {
-  kNop,
-  kUnsupported,  // runs as CUDA_ERROR_NOT_SUPPORTED naming `Instr::imm`-th text
-  kMov, kMovSpecial, kPack, kUnpack,
-  kAdd, kSub, kMulLo, kMulHi, kMulWide, kMadLo, kMadHi, kMadWide, kMul24Lo, kMul24Hi, kMad24Lo,
-  kSad, kDiv, kRem, kMin, kMax, kAbs, kNeg,
-  kAnd, kOr, kXor, kNot, kCnot, kShl, kShr, kBfe, kBfi, kPopc, kClz, kBrev, kPrmt, kBfind,
-  kFma, kRcp, kSqrt, kRsqrt, kSin, kCos, kEx2, kLg2, kTanh, kTestp, kCopysign,
-  kSetp, kSet, kSelp, kSlct,
-  kCvt, kCvtaToGeneric, kCvtaFromGeneric,
-  kLd, kSt, kAtom, kRed,
-  kBra, kCall, kRet, kExit, kTrap,
-  kBar, kBarArrive, kBarRed, kWarpSync, kShfl, kVote, kMatch, kActivemask, kDp4a, kDp2a, kShf, kLop3,
-  kLdmatrix, kMovmatrix, kMma, kCpAsync,  // execute_mma.cpp; cp.async copies at once, so its waits are no-ops
+#define VGPU_OP(name, family) k##name,
+#include "server/backends/emu/ptx/opcodes.def"
 };
+
+enum class Family : uint8_t { kMove, kInt, kFloat, kCompare, kConvert, kMemory, kAtomic, kControl, kWarp, kMma };
+
+inline constexpr Family kOpFamily[] = {
+#define VGPU_OP(name, family) Family::family,
+#include "server/backends/emu/ptx/opcodes.def"
+};
+
+inline constexpr Family OpFamily(Op op) { return kOpFamily[static_cast<size_t>(op)]; }
 
 enum class Special : uint8_t {
   kTidX, kTidY, kTidZ, kNtidX, kNtidY, kNtidZ, kCtaidX, kCtaidY, kCtaidZ, kNctaidX, kNctaidY, kNctaidZ,

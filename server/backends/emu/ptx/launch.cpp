@@ -20,13 +20,24 @@ constexpr uint64_t kMaxBlockStateBytes = uint64_t{1} << 30;
 std::atomic<uint64_t> g_executed{0};
 std::atomic<uint64_t> g_serial{1};
 
+// Why the next block must not start, if it must not.
+Status Interrupted(const LaunchLimits& limits, const std::string& kernel) {
+  if (limits.cancelled && limits.cancelled()) {
+    return Status(Code::kLaunchFailed, "ptx: launch of " + kernel + " stopped: its client is gone or the server is stopping");
+  }
+  if (std::chrono::steady_clock::now() >= limits.deadline) {
+    return Status(Code::kLaunchTimeout, "ptx: launch of " + kernel + " ran past the kernel timeout");
+  }
+  return Status();
+}
+
 }  // namespace
 
 uint64_t ExecutedThreadInstructions() { return g_executed.load(); }
 
 Status Launch(const Module& module, std::string_view kernel, const LaunchConfig& config,
               std::span<const uint8_t> params, DeviceMemory& memory,
-              const std::unordered_map<std::string, uint64_t>& global_addresses) {
+              const std::unordered_map<std::string, uint64_t>& global_addresses, const LaunchLimits& limits) {
   const ModuleData& data = module.data();
   auto it = data.kernel_index.find(std::string(kernel));
   if (it == data.kernel_index.end()) return NotFound("ptx: no kernel named '" + std::string(kernel) + "'");
@@ -109,11 +120,13 @@ Status Launch(const Module& module, std::string_view kernel, const LaunchConfig&
     while (!failed.load(std::memory_order_relaxed)) {
       uint64_t b = next.fetch_add(1);
       if (b >= blocks) break;
-      Status s;
-      try {
-        s = RunBlock(ls, b, &executed);
-      } catch (const std::bad_alloc&) {
-        s = OutOfMemory("ptx: no host memory for a thread block of " + ls.kernel_name);
+      Status s = Interrupted(limits, ls.kernel_name);
+      if (s.ok()) {
+        try {
+          s = RunBlock(ls, b, &executed);
+        } catch (const std::bad_alloc&) {
+          s = OutOfMemory("ptx: no host memory for a thread block of " + ls.kernel_name);
+        }
       }
       if (!s.ok()) {
         std::lock_guard<std::mutex> lock(err_mu);

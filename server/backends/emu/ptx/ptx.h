@@ -4,7 +4,9 @@
 // grid with warps of 32 threads, blocks spread over a process-wide thread pool.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -97,13 +99,22 @@ struct LaunchConfig {
 // Most shared memory (static + dynamic) one block may use.
 inline constexpr uint32_t kMaxSharedBytesPerBlock = 100 * 1024;
 
+// Stops a launch between thread blocks (a block that has started runs to its end):
+// `cancelled` (client gone, server stopping; polled often, so keep it cheap) fails the
+// launch with kLaunchFailed, passing `deadline` fails it with kLaunchTimeout.
+struct LaunchLimits {
+  std::function<bool()> cancelled;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
 // Runs `kernel` to completion. `params` is the packed parameter buffer (layout of
 // Kernel::params). `global_addresses` gives the device address of every Module::globals()
 // entry (the caller allocates and initialises them in `memory`). Thread-safe: several launches
 // may run at once on different modules/memories.
 Status Launch(const Module& module, std::string_view kernel, const LaunchConfig& config,
               std::span<const uint8_t> params, DeviceMemory& memory,
-              const std::unordered_map<std::string, uint64_t>& global_addresses);
+              const std::unordered_map<std::string, uint64_t>& global_addresses,
+              const LaunchLimits& limits = {});
 
 // Counts executed thread-instructions (summed over lanes) since process start; for benchmarks.
 uint64_t ExecutedThreadInstructions();

@@ -171,6 +171,7 @@ TEST_CASE("handle state is answered locally, with no server", "[symbols]") {
     auto string = SYM(cublasGetStatusString);
     auto gemm = SYM(cublasSgemm_v2);
     auto dot = SYM(cublasSdot_v2);
+    auto rot = SYM(cublasSrot_v2);
 
     cublasHandle_t h = nullptr;
     REQUIRE(create(&h) == CUBLAS_STATUS_SUCCESS);
@@ -221,7 +222,13 @@ TEST_CASE("handle state is answered locally, with no server", "[symbols]") {
           CUBLAS_STATUS_SUCCESS);
     // Not forwarded yet: a clear status, never a crash.
     float r = 0;
-    CHECK(dot(h, 1, nullptr, 1, nullptr, 1, &r) == CUBLAS_STATUS_NOT_SUPPORTED);
+    CHECK(rot(h, 1, nullptr, 1, nullptr, 1, &r, &r) == CUBLAS_STATUS_NOT_SUPPORTED);
+    // Checked locally before anything is sent: a null result, and n <= 0 (a zero result).
+    CHECK(dot(h, 1, nullptr, 1, nullptr, 1, nullptr) == CUBLAS_STATUS_INVALID_VALUE);
+    CHECK(set_ptr(h, CUBLAS_POINTER_MODE_HOST) == CUBLAS_STATUS_SUCCESS);
+    r = 3;
+    CHECK(dot(h, 0, nullptr, 1, nullptr, 1, &r) == CUBLAS_STATUS_SUCCESS);
+    CHECK(r == 0);
 
     // Bad handles.
     CHECK(destroy(h) == CUBLAS_STATUS_SUCCESS);
