@@ -30,7 +30,11 @@ bool IsStreamWork(int op) {
     case wire::Call::kLaunchKernel:
     case wire::Call::kEventRecord:
     case wire::Call::kStreamWaitEvent:
-    case wire::Call::kBlasGemm: return true;
+    case wire::Call::kBlasGemm:
+    case wire::Call::kBlasLevel1:
+    case wire::Call::kBlasLevel2:
+    case wire::Call::kBlasLevel3:
+    case wire::Call::kBlasSetMatrix: return true;
     default: return false;
   }
 }

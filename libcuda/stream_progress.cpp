@@ -11,7 +11,8 @@ bool StreamProgress::IsQuiet(const wire::Call& call) {
   switch (call.op_case()) {
     case wire::Call::kMemcpyHtod:
     case wire::Call::kMemcpyDtod:
-    case wire::Call::kMemset: return true;
+    case wire::Call::kMemset:
+    case wire::Call::kBlasSetMatrix: return true;  // a strided copy to the device
     default: return false;  // kernels, records, waits, landings, anything new
   }
 }

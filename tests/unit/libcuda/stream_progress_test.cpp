@@ -42,6 +42,10 @@ TEST_CASE("quiet and loud operations", "[unit][libcuda][progress]") {
   CHECK(StreamProgress::IsQuiet(call));
   call.mutable_memcpy_dtod();
   CHECK(StreamProgress::IsQuiet(call));
+  call.mutable_blas_set_matrix();  // cublasSetMatrix: a strided copy to the device
+  CHECK(StreamProgress::IsQuiet(call));
+  call.mutable_blas_level1();
+  CHECK_FALSE(StreamProgress::IsQuiet(call));
   CHECK_FALSE(StreamProgress::IsQuiet(Launch()));
   call.mutable_memcpy_dtoh();  // lands in host memory
   CHECK_FALSE(StreamProgress::IsQuiet(call));
