@@ -104,9 +104,11 @@ class GrpcSession final : public Session {
   }
 
   Status Post(wire::Call call) override {
-    Statistics().posted.fetch_add(1, std::memory_order_relaxed);
+    const int op = static_cast<int>(call.op_case());
     call.set_want_reply(false);
-    return Queue(std::move(call), nullptr);
+    Status queued = Queue(std::move(call), nullptr);
+    if (queued.ok()) CountPosted(op);  // once queued: see statistics.h
+    return queued;
   }
 
   Status PostLanding(wire::Call call, void* dst, size_t size, std::shared_ptr<CopyStatus> status) override {
@@ -121,6 +123,11 @@ class GrpcSession final : public Session {
     call.set_want_reply(true);
     Landing landing{nullptr, 0, nullptr, std::move(on_reply)};
     return Queue(std::move(call), &landing);
+  }
+
+  Status Health() override {
+    std::lock_guard lock(mutex_);
+    return dead_ ? dead_status_ : Status();
   }
 
  private:
