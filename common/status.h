@@ -30,6 +30,7 @@ enum class Code : int32_t {
   kIllegalAddress = 700,
   kLaunchOutOfResources = 701,
   kLaunchTimeout = 702,
+  kAssert = 710,
   kLaunchFailed = 719,
   kNotPermitted = 800,
   kNotSupported = 801,

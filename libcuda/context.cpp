@@ -200,7 +200,7 @@ Status cuCtxSynchronize_v2(CUcontext ctx) {
   VGPU_ASSIGN_OR_RETURN(Session * session, Connected());
   wire::Call call;
   call.mutable_ctx_synchronize()->set_ctx(found->id);
-  return session->Call(std::move(call)).status();
+  return WaitForContext(session, found, std::move(call));
 }
 
 Status cuCtxSynchronize() { return context::cuCtxSynchronize_v2(nullptr); }

@@ -20,9 +20,17 @@ Status Record(CUevent hEvent, CUstream hStream, bool per_thread) {
   return Submit(session, target, GraphOp{.call = std::move(call)});
 }
 
-Result<std::unique_ptr<wire::Reply>> CallOnEvent(CUevent hEvent, bool synchronize) {
+// Synchronize or query: success without a round trip once a reply proved
+// the stream of the event's latest record past it.
+Status CallOnEvent(CUevent hEvent, bool synchronize) {
   VGPU_ASSIGN_OR_RETURN(Session * session, Connected());
   VGPU_ASSIGN_OR_RETURN(CUevent_st * event, Objects::Get().Event(hEvent));
+  std::vector<StreamPoint> points{StreamPoint{event->ctx->id, 0, 0}};
+  {
+    std::lock_guard lock(ProgressMutex());
+    if (MayAnswerLocally() && Progress().AnswerEvent(event->id)) return AnsweredLocally(session);
+    if (auto point = Progress().EventPoint(event->id)) points.push_back(*point);
+  }
   wire::Call call;
   if (synchronize) {
     call.mutable_event_synchronize()->set_ctx(event->ctx->id);
@@ -31,7 +39,7 @@ Result<std::unique_ptr<wire::Reply>> CallOnEvent(CUevent hEvent, bool synchroniz
     call.mutable_event_query()->set_ctx(event->ctx->id);
     call.mutable_event_query()->set_event(event->id);
   }
-  return session->Call(std::move(call));
+  return CallProving(session, event->ctx->id, std::move(call), std::move(points)).status();
 }
 
 }  // namespace
@@ -69,8 +77,8 @@ Status cuEventRecordWithFlags_ptsz(CUevent hEvent, CUstream hStream, unsigned in
   return Record(hEvent, hStream, true);
 }
 
-Status cuEventSynchronize(CUevent hEvent) { return CallOnEvent(hEvent, true).status(); }
-Status cuEventQuery(CUevent hEvent) { return CallOnEvent(hEvent, false).status(); }
+Status cuEventSynchronize(CUevent hEvent) { return CallOnEvent(hEvent, true); }
+Status cuEventQuery(CUevent hEvent) { return CallOnEvent(hEvent, false); }
 
 Status cuEventElapsedTime_v2(float* pMilliseconds, CUevent hStart, CUevent hEnd) {
   if (pMilliseconds == nullptr) return InvalidValue("pMilliseconds is null");
@@ -100,6 +108,10 @@ Status cuEventDestroy_v2(CUevent hEvent) {
   op->set_ctx(event->ctx->id);
   op->set_event(event->id);
   Objects::Get().RemoveEvent(event);
+  {
+    std::lock_guard lock(ProgressMutex());
+    Progress().ForgetEvent(event->id);
+  }
   delete event;
   return session->Post(std::move(call));
 }

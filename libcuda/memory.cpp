@@ -62,8 +62,9 @@ Status DtoH(void* dst, CUdeviceptr src, size_t bytes, CUstream stream, bool per_
     op->set_stream(target.stream);
     op->set_async(async);
     if (last && !async) {
-      // The chunks before it landed by the time its reply arrives.
-      VGPU_ASSIGN_OR_RETURN(auto reply, session->Call(std::move(call)));
+      // The chunks before it landed by the time its reply arrives, and the
+      // reply proves the stream got this far (a synchronize after it is free).
+      VGPU_ASSIGN_OR_RETURN(auto reply, CallProvingStream(session, target, std::move(call)));
       const std::string& data = reply->memcpy_dtoh().data();
       std::memcpy(out + offset, data.data(), std::min(data.size(), chunk));
       std::lock_guard lock(status->mutex);

@@ -217,8 +217,9 @@ Status Run(Copy copy, CUstream stream, bool per_thread, bool async) {
                .kind = GraphOp::Kind::kDtoH3D};
     op.box = HostLayout(copy.dst, copy, pieces[i], &op.host);
     if (i + 1 == pieces.size() && !async) {
-      // The pieces before it landed by the time its reply arrives.
-      VGPU_ASSIGN_OR_RETURN(auto reply, session->Call(std::move(op.call)));
+      // The pieces before it landed by the time its reply arrives; the reply reads the
+      // stream's data (fences first) and proves the stream got this far.
+      VGPU_ASSIGN_OR_RETURN(auto reply, CallProvingStream(session, target, std::move(op.call)));
       UnpackHostBox(reply->memcpy_3d().data(), op.host, op.box);
       std::lock_guard lock(status->mutex);
       return status->status;

@@ -1,7 +1,10 @@
 #include "libcuda/objects.h"
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
+
+#include "libcuda/statistics.h"
 
 namespace vgpu::cu {
 namespace {
@@ -51,6 +54,10 @@ void Objects::AddContext(CUctx_st* ctx) {
 }
 
 void Objects::RemoveContext(CUctx_st* ctx) {
+  {
+    std::lock_guard progress_lock(ProgressMutex());
+    Progress().ForgetContext(ctx->id);
+  }
   std::lock_guard lock(mutex_);
   contexts_.erase(ctx);
   // Everything created in the context died with it on the server; its
@@ -306,6 +313,19 @@ Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<Cop
   return session->Post(std::move(call));
 }
 
+namespace {
+
+// ProgressMutex() held.
+Status PostOwed(Session* session, const StreamRef& ref, bool quiet) {
+  for (wire::Call& owed : Progress().OwedBefore(ref, quiet)) {
+    Statistics().fence_calls.fetch_add(1, std::memory_order_relaxed);
+    VGPU_RETURN_IF_ERROR(session->Post(std::move(owed)));
+  }
+  return Status();
+}
+
+}  // namespace
+
 Status Submit(Session* session, const StreamTarget& target, GraphOp op, std::shared_ptr<CopyStatus> status) {
   if (target.object != nullptr) {
     std::lock_guard lock(CaptureMutex());
@@ -316,7 +336,102 @@ Status Submit(Session* session, const StreamTarget& target, GraphOp op, std::sha
       return Status();
     }
   }
-  return PostOp(session, std::move(op), target.stream, std::move(status));
+  const StreamRef ref = RefOf(target);
+  const bool quiet = StreamProgress::IsQuiet(op.call);
+  const uint64_t recorded = op.call.has_event_record() ? op.call.event_record().event() : 0;
+  // Held across the fence waits and the post, so no operation of another
+  // thread slips in between them.
+  std::lock_guard lock(ProgressMutex());
+  VGPU_RETURN_IF_ERROR(PostOwed(session, ref, quiet));
+  VGPU_RETURN_IF_ERROR(PostOp(session, std::move(op), target.stream, std::move(status)));
+  Progress().Posted(ref, quiet, recorded);
+  return Status();
+}
+
+StreamRef RefOf(const StreamTarget& target) {
+  // Default streams (legacy, per-thread) are ordered with the legacy stream.
+  bool blocking = target.object == nullptr || (target.object->flags & CU_STREAM_NON_BLOCKING) == 0;
+  return StreamRef{target.ctx->id, target.stream, blocking};
+}
+
+StreamProgress& Progress() {
+  static auto* progress = new StreamProgress([] { return Objects::Get().MintId(); });  // used until exit
+  return *progress;
+}
+
+std::mutex& ProgressMutex() {
+  static auto* mutex = new std::mutex();  // never destroyed: used until exit
+  return *mutex;
+}
+
+namespace {
+
+// How many posted calls outside streams a successful synchronizing reply
+// has covered (ProgressMutex() held). The server reports their errors at
+// the next synchronizing call, so while one may be unreported no wait is
+// answered locally.
+uint64_t g_checked_outside_streams = 0;
+
+}  // namespace
+
+bool MayAnswerLocally() { return PostedOutsideStreams() == g_checked_outside_streams; }
+
+Status AnsweredLocally(Session* session) {
+  // A server that is gone fails every wait, answered here or not.
+  VGPU_RETURN_IF_ERROR(session->Health());
+  Statistics().answered_locally.fetch_add(1, std::memory_order_relaxed);
+  return Status();
+}
+
+Result<std::unique_ptr<wire::Reply>> CallProving(Session* session, uint64_t ctx, wire::Call call,
+                                                 std::vector<StreamPoint> points) {
+  // Read before the call is queued: everything counted was queued before it.
+  const uint64_t outside_streams = PostedOutsideStreams();
+  auto reply = session->Call(std::move(call));
+  std::lock_guard lock(ProgressMutex());
+  if (reply.ok()) {
+    g_checked_outside_streams = std::max(g_checked_outside_streams, outside_streams);
+    Progress().Proved(points);
+  } else if (reply.status().code() != static_cast<Code>(CUDA_ERROR_NOT_READY)) {
+    Progress().Failed(ctx, reply.status().raw_code());
+  }
+  return reply;
+}
+
+Status WaitForContext(Session* session, CUctx_st* ctx, wire::Call call) {
+  std::vector<StreamPoint> points;
+  {
+    std::lock_guard lock(ProgressMutex());
+    if (MayAnswerLocally() && Progress().AnswerContext(ctx->id)) return AnsweredLocally(session);
+    points = Progress().ContextSnapshot(ctx->id);
+  }
+  return CallProving(session, ctx->id, std::move(call), std::move(points)).status();
+}
+
+Status WaitForStream(Session* session, const StreamTarget& target, wire::Call call) {
+  if (target.stream == 0) return WaitForContext(session, target.ctx, std::move(call));
+  const StreamRef ref = RefOf(target);
+  std::vector<StreamPoint> points;
+  {
+    std::lock_guard lock(ProgressMutex());
+    if (MayAnswerLocally() && Progress().AnswerStream(ref)) return AnsweredLocally(session);
+    points = Progress().StreamSnapshot(ref);
+  }
+  return CallProving(session, ref.ctx, std::move(call), std::move(points)).status();
+}
+
+Result<std::unique_ptr<wire::Reply>> CallProvingStream(Session* session, const StreamTarget& target,
+                                                       wire::Call call) {
+  const StreamRef ref = RefOf(target);
+  std::vector<StreamPoint> points;
+  {
+    std::lock_guard lock(ProgressMutex());
+    // It reads device memory on its stream, so it owes the same fence waits
+    // as a posted operation there (and adds nothing to the stream).
+    VGPU_RETURN_IF_ERROR(PostOwed(session, ref, /*quiet=*/true));
+    points = Progress().StreamSnapshot(ref);
+  }
+  return CallProving(session, ref.ctx, std::move(call), std::move(points));
 }
 
 Status ForbidWhileCapturing(const StreamTarget& target) {

@@ -16,6 +16,7 @@
 
 #include "common/status.h"
 #include "libcuda/session.h"
+#include "libcuda/stream_progress.h"
 
 struct CUctx_st {
   uint64_t id;
@@ -209,7 +210,9 @@ Result<StreamTarget> ResolveStream(CUstream stream, bool per_thread);
 std::mutex& CaptureMutex();
 // The one way stream work leaves the client: posts `op` on the target
 // stream (reading or landing host bytes as its kind says), or, while that
-// stream captures, appends it to the capture instead.
+// stream captures, appends it to the capture instead. It also counts the
+// operation for the waits answered locally (stream_progress.h): stream work
+// that bypasses it would be missed by them.
 Status Submit(Session* session, const StreamTarget& target, GraphOp op,
               std::shared_ptr<CopyStatus> status = nullptr);
 // Posts a recorded operation now (no capture check), with its stream field
@@ -225,6 +228,32 @@ void CoverOpsLocked(CUgraph_st* graph);
 std::string PackHostBox(const void* host, const HostBox& box);
 void UnpackHostBox(const std::string& packed, void* host, const HostBox& box);
 Status PostOp(Session* session, GraphOp op, uint64_t stream, std::shared_ptr<CopyStatus> status);
+// ---- waits (stream_progress.h says when they need no round trip) ----
+// The wire name of a resolved stream.
+StreamRef RefOf(const StreamTarget& target);
+// The host's knowledge of stream progress, and the lock that guards it.
+StreamProgress& Progress();
+std::mutex& ProgressMutex();
+// A stream synchronize or query (`call`) of `target`: success without a
+// round trip when nothing it could observe is in flight, otherwise sent.
+// The legacy stream waits as its whole context does.
+Status WaitForStream(Session* session, const StreamTarget& target, wire::Call call);
+// A context synchronize (`call`) of `ctx`, likewise.
+Status WaitForContext(Session* session, CUctx_st* ctx, wire::Call call);
+// Sends a call whose success proves `target` finished everything posted on
+// it before (a synchronous device-to-host copy).
+Result<std::unique_ptr<wire::Reply>> CallProvingStream(Session* session, const StreamTarget& target,
+                                                       wire::Call call);
+// ProgressMutex() held: false while a posted call outside streams (a
+// create, destroy or free) may have an unreported error.
+bool MayAnswerLocally();
+// Counts a wait answered without a round trip; fails once the server is gone.
+Status AnsweredLocally(Session* session);
+// Sends a wait whose success proves `points`; an error (other than
+// CUDA_ERROR_NOT_READY) stops local answers in `ctx` until a wait succeeds.
+Result<std::unique_ptr<wire::Reply>> CallProving(Session* session, uint64_t ctx, wire::Call call,
+                                                 std::vector<StreamPoint> points);
+
 // For calls that wait on a stream: on a capturing stream they are illegal,
 // and invalidate the capture (CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED).
 Status ForbidWhileCapturing(const StreamTarget& target);

@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "libcuda/config.h"
+#include "libcuda/device_output.h"
 #include "libcuda/statistics.h"
 #include "proto/protocol.h"
 #include "proto/vgpu.grpc.pb.h"
@@ -115,9 +116,11 @@ class GrpcSession final : public Session {
   }
 
   Status Post(wire::Call call) override {
-    Statistics().posted.fetch_add(1, std::memory_order_relaxed);
+    const int op = static_cast<int>(call.op_case());
     call.set_want_reply(false);
-    return Queue(std::move(call), nullptr);
+    Status queued = Queue(std::move(call), nullptr);
+    if (queued.ok()) CountPosted(op);  // once queued: see statistics.h
+    return queued;
   }
 
   Status PostLanding(wire::Call call, void* dst, size_t size, std::shared_ptr<CopyStatus> status) override {
@@ -132,6 +135,11 @@ class GrpcSession final : public Session {
     call.set_want_reply(true);
     Landing landing{nullptr, 0, nullptr, std::move(on_reply)};
     return Queue(std::move(call), &landing);
+  }
+
+  Status Health() override {
+    std::lock_guard lock(mutex_);
+    return dead_ ? dead_status_ : Status();
   }
 
  private:
@@ -265,6 +273,8 @@ class GrpcSession final : public Session {
   }
 
   void Deliver(wire::Reply& reply) {
+    // Before the waiter wakes: the synchronizing call returns after its output is printed.
+    if (reply.has_device_output()) PrintDeviceOutput(reply.device_output());
     std::unique_lock lock(mutex_);
     if (auto it = landings_.find(reply.seq()); it != landings_.end()) {
       Landing landing = std::move(it->second);

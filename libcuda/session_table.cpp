@@ -191,7 +191,8 @@ CUresult BlasCallEntry(const VgpuBlasCall* c, CUstream stream, void* host_result
     if (host_result == nullptr) return Submit(session, target, GraphOp{.call = std::move(call)});
     // A result in host memory: the caller waits for it, as cuBLAS does.
     VGPU_RETURN_IF_ERROR(ForbidWhileCapturing(target));
-    VGPU_ASSIGN_OR_RETURN(auto reply, session->Call(std::move(call)));
+    // It reads the stream's data (fence waits first) and proves the stream done.
+    VGPU_ASSIGN_OR_RETURN(auto reply, CallProvingStream(session, target, std::move(call)));
     const std::string& value = reply->blas_level1().value();
     if (value.size() != result_size) return Status(Code::kUnknown, "BLAS result of the wrong size");
     std::memcpy(host_result, value.data(), result_size);
@@ -274,7 +275,7 @@ CUresult BlasGetMatrix(int64_t rows, int64_t cols, int64_t elem_size, uint64_t s
         op->set_elem_size(elem_size);
         op->set_src(src + static_cast<uint64_t>((c0 * lda + r0) * elem_size));
         op->set_ld(lda);
-        VGPU_ASSIGN_OR_RETURN(auto reply, session->Call(std::move(call)));
+        VGPU_ASSIGN_OR_RETURN(auto reply, CallProvingStream(session, target, std::move(call)));
         const std::string& data = reply->blas_get_matrix().data();
         if (data.size() != static_cast<size_t>(nr * nc * elem_size)) return Status(Code::kUnknown, "short matrix reply");
         for (int64_t j = 0; j < nc; ++j) {

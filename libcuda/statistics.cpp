@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 
+#include "proto/vgpu.pb.h"
+
 namespace vgpu::cu {
 
 SessionStatistics& Statistics() {
@@ -17,6 +19,26 @@ SessionStatistics& Statistics() {
 }
 
 namespace {
+std::atomic<uint64_t> g_posted_outside_streams{0};
+
+bool IsStreamWork(int op) {
+  switch (op) {
+    case wire::Call::kMemcpyHtod:
+    case wire::Call::kMemcpyDtoh:
+    case wire::Call::kMemcpyDtod:
+    case wire::Call::kMemset:
+    case wire::Call::kLaunchKernel:
+    case wire::Call::kEventRecord:
+    case wire::Call::kStreamWaitEvent:
+    case wire::Call::kBlasGemm:
+    case wire::Call::kBlasLevel1:
+    case wire::Call::kBlasLevel2:
+    case wire::Call::kBlasLevel3:
+    case wire::Call::kBlasSetMatrix: return true;
+    default: return false;
+  }
+}
+
 std::mutex g_by_op_mutex;
 // Never destroyed: the report runs from an atexit handler registered before
 // the first count, after function-local statics would already be gone.
@@ -25,6 +47,13 @@ std::map<int, uint64_t>& RoundTripsByOp() {
   return *by_op;
 }
 }  // namespace
+
+void CountPosted(int op) {
+  Statistics().posted.fetch_add(1, std::memory_order_relaxed);
+  if (!IsStreamWork(op)) g_posted_outside_streams.fetch_add(1, std::memory_order_acq_rel);
+}
+
+uint64_t PostedOutsideStreams() { return g_posted_outside_streams.load(std::memory_order_acquire); }
 
 void CountRoundTrip(int op) {
   Statistics().round_trips.fetch_add(1, std::memory_order_relaxed);
@@ -44,11 +73,13 @@ void ReportStatistics() {
     for (auto [op, n] : RoundTripsByOp()) by_op += (by_op.empty() ? "" : ",") + std::to_string(op) + ":" + std::to_string(n);
   }
   std::fprintf(out, "vgpu-stats pid=%d posted=%llu landings=%llu round_trips=%llu batches=%llu bytes=%llu "
-               "round_trips_by_op=%s\n",
+               "answered_locally=%llu fence_calls=%llu round_trips_by_op=%s\n",
                static_cast<int>(getpid()), static_cast<unsigned long long>(s.posted.load()),
                static_cast<unsigned long long>(s.landings.load()),
                static_cast<unsigned long long>(s.round_trips.load()),
                static_cast<unsigned long long>(s.batches.load()), static_cast<unsigned long long>(s.bytes.load()),
+               static_cast<unsigned long long>(s.answered_locally.load()),
+               static_cast<unsigned long long>(s.fence_calls.load()),
                by_op.empty() ? "-" : by_op.c_str());
   if (out != stderr) std::fclose(out);
 }

@@ -16,9 +16,18 @@ struct SessionStatistics {
   std::atomic<uint64_t> round_trips{0}; // calls the caller blocked on
   std::atomic<uint64_t> batches{0};     // CallBatch messages written
   std::atomic<uint64_t> bytes{0};       // serialized call bytes written
+  std::atomic<uint64_t> answered_locally{0};  // waits answered without a round trip
+  std::atomic<uint64_t> fence_calls{0};  // posted to order streams after such a wait
 };
 
 SessionStatistics& Statistics();
+
+// Counts one posted call (wire op number) once it is queued. Calls that are
+// not stream work (creates, destroys, frees) are also counted apart: their
+// errors wait for the next synchronizing reply, so a wait answered without a
+// round trip needs them all covered by an earlier one (objects.cpp).
+void CountPosted(int op);
+uint64_t PostedOutsideStreams();
 
 // Counts one blocking call by its wire op (the Call.op field number), so the
 // report says which calls cost round trips.

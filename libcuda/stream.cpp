@@ -42,7 +42,7 @@ Status Synchronize(CUstream hStream, bool per_thread) {
     op->set_ctx(target.ctx->id);
     op->set_stream(target.stream);
   }
-  return session->Call(std::move(call)).status();
+  return WaitForStream(session, target, std::move(call));
 }
 
 Status Query(CUstream hStream, bool per_thread) {
@@ -53,7 +53,14 @@ Status Query(CUstream hStream, bool per_thread) {
   auto* op = call.mutable_stream_query();
   op->set_ctx(target.ctx->id);
   op->set_stream(target.stream);
-  return session->Call(std::move(call)).status();
+  if (target.stream != 0) return WaitForStream(session, target, std::move(call));
+  {
+    // The legacy stream is idle if its context would be; its own reply
+    // proves only itself.
+    std::lock_guard lock(ProgressMutex());
+    if (MayAnswerLocally() && Progress().AnswerContext(target.ctx->id)) return AnsweredLocally(session);
+  }
+  return CallProvingStream(session, target, std::move(call)).status();
 }
 
 Status WaitEvent(CUstream hStream, CUevent hEvent, unsigned int Flags, bool per_thread) {
@@ -181,6 +188,25 @@ Status cuStreamCreateWithPriority(CUstream* phStream, unsigned int flags, int pr
 Status cuStreamDestroy_v2(CUstream hStream) {
   VGPU_ASSIGN_OR_RETURN(Session * session, Connected());
   VGPU_ASSIGN_OR_RETURN(CUstream_st * stream, Objects::Get().Stream(hStream));
+  const StreamRef ref = RefOf(StreamTarget{stream->ctx, stream->id, stream});
+  bool assumed = false;
+  {
+    std::lock_guard lock(ProgressMutex());
+    assumed = Progress().Assumed(ref);
+  }
+  if (assumed) {
+    // Other streams may still owe a wait on its fence: let the device
+    // really finish it first (rare: destroyed right after a local answer).
+    wire::Call sync;
+    sync.mutable_stream_synchronize()->set_ctx(stream->ctx->id);
+    sync.mutable_stream_synchronize()->set_stream(stream->id);
+    (void)session->Call(std::move(sync));
+  }
+  uint64_t fence = 0;
+  {
+    std::lock_guard lock(ProgressMutex());
+    fence = Progress().ForgetStream(ref);
+  }
   wire::Call call;
   auto* op = call.mutable_stream_destroy();
   op->set_ctx(stream->ctx->id);
@@ -195,8 +221,14 @@ Status cuStreamDestroy_v2(CUstream hStream) {
     Objects::Get().RemoveGraph(capture->graph);
     delete capture->graph;
   }
+  CUctx_st* ctx = stream->ctx;
   delete stream;
-  return session->Post(std::move(call));
+  VGPU_RETURN_IF_ERROR(session->Post(std::move(call)));
+  if (fence == 0) return Status();
+  wire::Call destroy_fence;
+  destroy_fence.mutable_event_destroy()->set_ctx(ctx->id);
+  destroy_fence.mutable_event_destroy()->set_event(fence);
+  return session->Post(std::move(destroy_fence));
 }
 
 Status cuStreamDestroy(CUstream hStream) { return stream::cuStreamDestroy_v2(hStream); }

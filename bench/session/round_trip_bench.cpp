@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/common/tcp_ping_pong.h"
 #include "tests/e2e/harness/server_process.h"
 
 namespace {
@@ -40,42 +41,6 @@ double Micros(Clock::duration d) { return std::chrono::duration<double, std::mic
       std::exit(1);                                                 \
     }                                                               \
   } while (0)
-
-// Baseline: 1-byte request/response over loopback TCP, nothing else.
-double TcpPingPongMicros(int rounds) {
-  int listener = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t length = sizeof(addr);
-  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &length);
-  listen(listener, 1);
-  std::thread echo([&] {
-    int fd = accept(listener, nullptr, nullptr);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    char byte;
-    while (read(fd, &byte, 1) == 1) {
-      if (write(fd, &byte, 1) != 1) break;
-    }
-    close(fd);
-  });
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  char byte = 1;
-  auto start = Clock::now();
-  for (int i = 0; i < rounds; ++i) {
-    if (write(fd, &byte, 1) != 1 || read(fd, &byte, 1) != 1) break;
-  }
-  double per = Micros(Clock::now() - start) / rounds;
-  close(fd);
-  echo.join();
-  close(listener);
-  return per;
-}
 
 }  // namespace
 
@@ -96,7 +61,7 @@ int main(int argc, char** argv) {
   }
 
   const int rounds = 2000;
-  double tcp = TcpPingPongMicros(rounds);
+  double tcp = vgpu::bench::TcpPingPongMicros(rounds);
 
   CUdevice dev;
   CUcontext ctx;
@@ -104,11 +69,20 @@ int main(int argc, char** argv) {
   CHECK(cuDeviceGet(&dev, 0));
   CHECK(cuCtxCreate(&ctx, nullptr, 0, dev));
 
-  // One synchronizing call = one round trip.
+  // One synchronizing call = one round trip, when it has something to wait
+  // for (the record); with nothing in flight it is answered locally.
+  CUevent event;
+  CHECK(cuEventCreate(&event, CU_EVENT_DISABLE_TIMING));
   CHECK(cuCtxSynchronize());
   auto start = Clock::now();
-  for (int i = 0; i < rounds; ++i) CHECK(cuCtxSynchronize());
+  for (int i = 0; i < rounds; ++i) {
+    CHECK(cuEventRecord(event, nullptr));
+    CHECK(cuCtxSynchronize());
+  }
   double sync = Micros(Clock::now() - start) / rounds;
+  start = Clock::now();
+  for (int i = 0; i < rounds * 100; ++i) CHECK(cuCtxSynchronize());
+  double idle_sync = Micros(Clock::now() - start) / (rounds * 100);
 
   // Local queries never cross the network.
   int value = 0;
@@ -161,7 +135,8 @@ int main(int argc, char** argv) {
   std::printf("vgpu session benchmark (server %s, backend %s)\n", address.c_str(),
               server ? vgpu::test::TestBackend().c_str() : "as configured");
   std::printf("  baseline: raw TCP ping-pong          %8.1f us/round trip\n", tcp);
-  std::printf("  cuCtxSynchronize (1 round trip)      %8.1f us  (%.1fx baseline)\n", sync, sync / tcp);
+  std::printf("  record + cuCtxSynchronize (1 round trip) %8.1f us  (%.1fx baseline)\n", sync, sync / tcp);
+  std::printf("  cuCtxSynchronize, nothing in flight (local) %8.3f us\n", idle_sync);
   std::printf("  cuDeviceGetAttribute (local)         %8.3f us\n", attribute);
   std::printf("  decode-like step: %d launches + 1 read-back %8.1f us  (%.2f round trips of baseline)\n",
               launches, step_us, step_us / tcp);

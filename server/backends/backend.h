@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "server/backends/device_output.h"
 #include "server/backends/emu/blas/routine.h"
 
 namespace vgpu::backend {
@@ -235,6 +236,10 @@ class Context {
   virtual Status Launch(Handle module, uint32_t function, const LaunchConfig& config,
                         std::span<const uint8_t> params, Handle stream) = 0;
   virtual Status FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) = 0;
+
+  // Where this context's kernels write printf and assert text; null when the backend
+  // delivers none (the real driver prints on the GPU host itself).
+  virtual std::shared_ptr<DeviceOutput> device_output() { return nullptr; }
 
   // ---- cuBLAS ----
   // Handles are created lazily by the backend, one per client handle id.

@@ -15,10 +15,13 @@ Status Session::CtxCreate(const wire::CtxCreate& op) {
   ContextState state;
   state.device = op.device();
   VGPU_ASSIGN_OR_RETURN(state.ctx, backend_session_->CreateContext(op.device(), op.flags()));
+  state.output = state.ctx->device_output();
   return contexts_.Insert(op.ctx(), std::move(state));
 }
 
-Status Session::CtxDestroy(const wire::CtxDestroy& op) {
+Status Session::CtxDestroy(const wire::CtxDestroy& op, Outcome& out) {
+  // What the context's kernels printed is still delivered with this reply.
+  if (Result<ContextState*> state = contexts_.Find(op.ctx()); state.ok()) out.output = (*state)->output;
   VGPU_RETURN_IF_ERROR(contexts_.Erase(op.ctx()));
   allocations_.RemoveContext(op.ctx());
   return Status();

@@ -7,7 +7,28 @@ namespace vgpu::server {
 namespace {
 
 bool IsSticky(Code code) {
-  return code == Code::kIllegalAddress || code == Code::kLaunchFailed || code == Code::kLaunchTimeout;
+  return code == Code::kIllegalAddress || code == Code::kLaunchFailed || code == Code::kLaunchTimeout ||
+         code == Code::kAssert;
+}
+
+// Where CUDA flushes device printf output (programming guide, "Formatted Output"):
+// synchronizations, blocking copies, module loads and unloads, context destruction.
+// Launches flush too, but nothing answers a launch.
+bool FlushesDeviceOutput(const wire::Call& call) {
+  using C = wire::Call;
+  switch (call.op_case()) {
+    case C::kCtxSynchronize:
+    case C::kCtxDestroy:
+    case C::kStreamSynchronize:
+    case C::kEventSynchronize:
+    case C::kModuleLoad:
+    case C::kModuleUnload:
+      return true;
+    case C::kMemcpyDtoh:
+      return !call.memcpy_dtoh().async();
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -42,6 +63,7 @@ Outcome Session::Execute(wire::Call& call) {
   out.reply->set_seq(call.seq());
   if (HoldForHostFunc(call)) return out;  // runs when the host function is done (stream.cpp)
   out.want_reply = call.want_reply();
+  out.flushes_output = FlushesDeviceOutput(call);
   Status status = Dispatch(call, out);
   if (!status.ok()) {
     out.reply->set_result(status.raw_code());
@@ -82,11 +104,24 @@ bool Session::Finish(Outcome& out) {
     out.reply->set_message(ValidUtf8(status.message()));
     out.reply->clear_payload();
   }
+  AttachDeviceOutput(out);
   return true;
+}
+
+void Session::AttachDeviceOutput(Outcome& out) {
+  if (!out.flushes_output || !out.output) return;
+  backend::DeviceOutput::Text text = out.output->Take();
+  if (text.empty()) return;
+  wire::DeviceOutput* wire = out.reply->mutable_device_output();
+  wire->set_stdout_text(std::move(text.out));
+  wire->set_stderr_text(std::move(text.err));
+  wire->set_dropped_bytes(text.dropped);
 }
 
 Result<Session::ContextState*> Session::Context(uint64_t ctx, Outcome& out) {
   VGPU_ASSIGN_OR_RETURN(ContextState * state, contexts_.Find(ctx));
+  // Set before the sticky check: a broken context still delivers what its kernels printed.
+  out.output = state->output;
   VGPU_RETURN_IF_ERROR(state->sticky->Get());
   out.sticky = state->sticky;
   return state;
@@ -129,7 +164,7 @@ Status Session::Dispatch(wire::Call& call, Outcome& out) {
   switch (call.op_case()) {
     // context
     case C::kCtxCreate: return CtxCreate(call.ctx_create());
-    case C::kCtxDestroy: return CtxDestroy(call.ctx_destroy());
+    case C::kCtxDestroy: return CtxDestroy(call.ctx_destroy(), out);
     case C::kCtxSynchronize: return CtxSynchronize(call.ctx_synchronize(), out);
     // memory
     case C::kMemAlloc: return MemAlloc(call.mem_alloc(), out);

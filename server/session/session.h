@@ -41,6 +41,8 @@ struct Outcome {
   bool want_reply = false;
   bool synchronizing = false;          // reports an earlier asynchronous error
   std::shared_ptr<StickyError> sticky; // the call's context, if any
+  std::shared_ptr<backend::DeviceOutput> output;  // the call's context's printf/assert text
+  bool flushes_output = false;         // a point where CUDA prints device output
 };
 
 class Session {
@@ -81,6 +83,7 @@ class Session {
     int device = 0;
     std::unique_ptr<backend::Context> ctx;
     std::shared_ptr<StickyError> sticky = std::make_shared<StickyError>();
+    std::shared_ptr<backend::DeviceOutput> output;  // from the backend; may be null
     HandleTable<backend::Handle> streams{"stream"};
     HandleTable<backend::Handle> events{"event"};
     HandleTable<ModuleState> modules{"module"};
@@ -95,10 +98,12 @@ class Session {
   size_t CountModules() const;
   // OK when `bytes` more device memory stay within the quota.
   Status CheckQuota(uint64_t bytes, const char* call) const;
+  // Moves the device output of out.output into the reply (writer thread).
+  static void AttachDeviceOutput(Outcome& out);
 
   // context
   Status CtxCreate(const wire::CtxCreate& op);
-  Status CtxDestroy(const wire::CtxDestroy& op);
+  Status CtxDestroy(const wire::CtxDestroy& op, Outcome& out);
   Status CtxSynchronize(const wire::CtxSynchronize& op, Outcome& out);
   // memory
   Status MemAlloc(const wire::MemAlloc& op, Outcome& out);

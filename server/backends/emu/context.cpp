@@ -238,7 +238,7 @@ Status EmuContext::Launch(Handle module, uint32_t function, const LaunchConfig& 
   ptx::LaunchLimits limits;
   limits.cancelled = policy_.cancelled;
   if (policy_.timeout.count() > 0) limits.deadline = std::chrono::steady_clock::now() + policy_.timeout;
-  return found->Launch(function, config, params, memory_, limits);
+  return found->Launch(function, config, params, memory_, *output_, limits);
 }
 
 Status EmuContext::FuncSetAttribute(Handle module, uint32_t function, int32_t attribute, int32_t value) {

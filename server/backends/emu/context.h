@@ -65,6 +65,7 @@ class EmuContext final : public Context {
 
   Status BlasGemm(uint64_t handle, const backend::BlasGemm& gemm, Handle stream) override;
   Status BlasRun(uint64_t handle, const backend::BlasCall& call, Handle stream, std::string* host_result) override;
+  std::shared_ptr<DeviceOutput> device_output() override { return output_; }
 
  private:
   struct Event {
@@ -88,6 +89,7 @@ class EmuContext final : public Context {
   std::set<Handle> streams_;
   std::map<Handle, Event> events_;
   std::map<Handle, std::unique_ptr<EmuModule>> modules_;
+  std::shared_ptr<DeviceOutput> output_ = std::make_shared<DeviceOutput>();
 };
 
 }  // namespace vgpu::backend::emu

@@ -111,8 +111,21 @@ Result<GlobalInfo> EmuModule::Global(const std::string& name) const {
   return NotFound("the module has no variable named " + name);
 }
 
+namespace {
+
+class PrintfToDeviceOutput final : public ptx::HostOutput {
+ public:
+  explicit PrintfToDeviceOutput(DeviceOutput& output) : output_(output) {}
+  void Printf(std::string_view text) override { output_.Printf(text); }
+
+ private:
+  DeviceOutput& output_;
+};
+
+}  // namespace
+
 Status EmuModule::Launch(uint32_t function, const LaunchConfig& config, std::span<const uint8_t> params,
-                         SessionMemory& memory, const ptx::LaunchLimits& limits) {
+                         SessionMemory& memory, DeviceOutput& output, const ptx::LaunchLimits& limits) {
   if (function >= functions_.size()) return InvalidHandle("function index out of range");
   const FunctionInfo& info = functions_[function];
   if (!ptx_) {
@@ -133,8 +146,15 @@ Status EmuModule::Launch(uint32_t function, const LaunchConfig& config, std::spa
     launch.block[i] = config.block[i];
   }
   launch.dynamic_shared_bytes = config.shared_mem_bytes;
+  PrintfToDeviceOutput printf_output(output);
+  launch.output = &printf_output;
   Status status = ptx::Launch(*ptx_, info.name, launch, params, memory, global_addresses_, limits);
-  if (!status.ok()) VGPU_LOG(Debug, "emu", "launch of %s: %s", info.name.c_str(), status.message().c_str());
+  if (status.code() == Code::kAssert) {
+    // As CUDA does, the message goes to the client's stderr (the interpreter logged it here).
+    output.Error(status.message() + "\n");
+  } else if (!status.ok()) {
+    VGPU_LOG(Debug, "emu", "launch of %s: %s", info.name.c_str(), status.message().c_str());
+  }
   return status;
 }
 

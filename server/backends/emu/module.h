@@ -23,8 +23,9 @@ class EmuModule {
   ~EmuModule();
 
   Result<GlobalInfo> Global(const std::string& name) const;
+  // Device printf text and failed-assert messages go to `output`.
   Status Launch(uint32_t function, const LaunchConfig& config, std::span<const uint8_t> params,
-                SessionMemory& memory, const ptx::LaunchLimits& limits = {});
+                SessionMemory& memory, DeviceOutput& output, const ptx::LaunchLimits& limits = {});
   Status SetAttribute(uint32_t function, int32_t attribute, int32_t value);
 
  private:

@@ -386,7 +386,7 @@ TEST_CASE("extern and recursive functions are NOT_SUPPORTED", "[ptx][ops]") {
 .version 9.0
 .target sm_75
 .address_size 64
-.extern .func (.param .b32 func_retval0) vprintf(.param .b64 vprintf_param_0, .param .b64 vprintf_param_1);
+.extern .func (.param .b32 func_retval0) not_in_module(.param .b64 p0, .param .b64 p1);
 .visible .entry k()
 {
   .reg .b32 %r<2>;
@@ -396,7 +396,7 @@ TEST_CASE("extern and recursive functions are NOT_SUPPORTED", "[ptx][ops]") {
   .param .b64 param1;
   st.param.b64 [param1], 0;
   .param .b32 retval0;
-  call.uni (retval0), vprintf, (param0, param1);
+  call.uni (retval0), not_in_module, (param0, param1);
   ld.param.b32 %r1, [retval0];
   }
   ret;

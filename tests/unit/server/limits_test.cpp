@@ -158,6 +158,29 @@ TEST_CASE("a launch stops when its session is cancelled", "[limits][function]") 
   CHECK(reply.message().find("client is gone") != std::string::npos);
 }
 
+TEST_CASE("one thread block that never ends still stops at the timeout and at cancellation", "[limits][function]") {
+  constexpr uint64_t kForever = ~uint64_t{0};
+  {
+    Fixture f(std::chrono::milliseconds(50));
+    auto session = f.Open();
+    REQUIRE(f.Run(*session, Fixture::Load(1, kSpinPtx)).result() == 0);
+    CHECK(f.Run(*session, Fixture::Spin(1, 1, kForever)).result() == CUDA_ERROR_LAUNCH_TIMEOUT);
+  }
+  Fixture f;
+  std::atomic<bool> gone{false};
+  backend::SessionOptions options;
+  options.cancelled = [&gone] { return gone.load(); };
+  auto session = f.Open({}, options);
+  REQUIRE(f.Run(*session, Fixture::Load(1, kSpinPtx)).result() == 0);
+  std::thread client_leaves([&gone] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gone = true;
+  });
+  wire::Reply reply = f.Run(*session, Fixture::Spin(1, 1, kForever));
+  client_leaves.join();
+  CHECK(reply.result() == CUDA_ERROR_LAUNCH_FAILED);
+}
+
 TEST_CASE("contexts, streams, events and modules are capped per session", "[limits]") {
   Fixture f;
   SessionLimits limits;

@@ -284,6 +284,9 @@ Result<bool> FunctionDecoder::DecodeSlct(const AstInstr& a, Mods& mods, Instr& i
 
 Result<bool> FunctionDecoder::DecodeCvt(const AstInstr& a, Mods& mods, Instr& in, const OpcodeInfo&) {
   const Type t = in.type;
+  // fp8 pairs are not register types: decode_coverage.cpp.
+  if (a.opcode.find("m3x2") != std::string_view::npos || a.opcode.find("m2x2") != std::string_view::npos)
+    return DecodeCvtFp8(a, mods, in);
   VGPU_RETURN_IF_ERROR(NeedOps(a, 2, 3));
   in.op = Op::kCvt;
   CommonFloat(mods, in);

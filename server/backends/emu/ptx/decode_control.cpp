@@ -189,13 +189,20 @@ Result<bool> FunctionDecoder::DecodeMma(const AstInstr& a, Mods& mods, Instr& in
   // mma.sync.aligned.<shape>.row.col[.satfinite].<d>.<a>.<b>.<c> {d}, {a}, {b}, {c}
   mods.Take(".sync");
   mods.Take(".aligned");
-  mods.Take(".row");
-  mods.Take(".col");
   MmaForm form;
+  // The A and B layouts, in that order: .row.col everywhere but m8n8k4, which has all four.
+  const std::string_view text = a.opcode;
+  form.a_col = text.find(".col.row") != std::string_view::npos || text.find(".col.col") != std::string_view::npos;
+  form.b_row = text.find(".row.row") != std::string_view::npos || text.find(".col.row") != std::string_view::npos;
+  for (int i = 0; i < 2; ++i) {
+    mods.Take(".row");
+    mods.Take(".col");
+  }
   bool shaped = false;
-  for (std::string_view s : {".m16n8k16", ".m16n8k8", ".m16n8k4", ".m16n8k32", ".m8n8k16"})
+  for (std::string_view s : {".m16n8k16", ".m16n8k8", ".m16n8k4", ".m16n8k32", ".m8n8k16", ".m8n8k4"})
     if (mods.Take(s)) shaped = ParseMmaShape(s, &form.shape);
   if (!shaped) return false;
+  if (form.shape != MmaShape::kM8N8K4 && (form.a_col || form.b_row)) return false;
   form.saturate = mods.Take(".satfinite");
   // Types in order d, a, b, c; tf32 is not a register type, so it is
   // taken by name (both operands are tf32 when it appears).

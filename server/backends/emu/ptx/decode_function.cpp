@@ -362,8 +362,12 @@ Status FunctionDecoder::DecodeInstr(const AstInstr& a) {
   guard_neg_ = a.guard_negated;
   if (!a.guard.empty()) {
     const Binding* b = Lookup(a.guard);
-    if (!b || b->kind != Binding::Kind::kReg)
-      return LineError(line_, "unknown predicate '" + std::string(a.guard) + "'");
+    if (!b || b->kind != Binding::Kind::kReg) {
+      // Without its guard the instruction cannot be run; a kernel that reaches it fails
+      // (the guard is not known, so it fails whatever the predicate would have said).
+      Unsupported(a.opcode, "unknown predicate '" + std::string(a.guard) + "'");
+      return Status::Ok();
+    }
     guard_ = b->index;
   }
   Mods mods(a.opcode);

@@ -18,6 +18,9 @@
 
 namespace vgpu::ptx {
 
+// Warp steps between checks of the launch's limits inside a block (a mask: every 256K steps).
+constexpr uint64_t kLimitCheckSteps = (uint64_t{1} << 18) - 1;
+
 uint8_t* BlockRunner::GlobalSlow(uint64_t addr, uint32_t size) {
   DeviceMemory* mem = ls_->memory;
   TranslateEntry& e = cache_[(addr >> 8) & 1023];
@@ -234,7 +237,11 @@ Status BlockRunner::RunWarp(Warp& w) {
       exec = (in.flags & kGuardNeg) ? mask & ~gm : mask & gm;
     }
     executed += std::popcount(mask);
-    ++steps_;
+    // A block that never ends must still stop at disconnect, SIGTERM or the kernel timeout.
+    if ((++steps_ & kLimitCheckSteps) == 0 && ls_->limits) {
+      result = ls_->limits->Check(ls_->kernel_name);
+      if (!result.ok()) break;
+    }
     uint64_t* d = in.d != kNoReg ? R + size_t{in.d} * 32 : nullptr;
     const uint64_t* a = in.a != kNoReg ? R + size_t{in.a} * 32 : nullptr;
     const uint64_t* b = in.b != kNoReg ? R + size_t{in.b} * 32 : nullptr;

@@ -24,6 +24,7 @@ struct LaunchState {
   std::vector<std::pair<uint32_t, uint64_t>> consts;  // absolute register -> value
   uint32_t shared_bytes = 0;                          // static (aligned) + dynamic
   uint32_t threads_per_block = 0;
+  const LaunchLimits* limits = nullptr;  // cancellation and timeout, checked inside long blocks too
 };
 
 // Runs block `linear` (x fastest) of a launch. Not thread-safe; use one per worker thread.

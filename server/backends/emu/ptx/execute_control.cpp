@@ -9,7 +9,7 @@ namespace vgpu::ptx {
 Status BlockRunner::Call(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc) {
   const CallInfo& ci = ls_->data->calls[in.imm];
   const Function& callee = ls_->data->funcs[ci.callee];
-  if (!callee.has_body) return Unsupported(in, "call to " + callee.name + ", which has no body in this module");
+  if (!callee.has_body) return CallBuiltin(w, in, exec, mask, pc, callee, ci);
   const KernelLayout& lay = *ls_->layout;
   uint32_t caller_base = lay.param_base[in.func], callee_base = lay.param_base[ci.callee];
   bool overflow = false;

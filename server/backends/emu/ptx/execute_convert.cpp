@@ -1,4 +1,5 @@
 // Conversions: cvt between every pair of types, cvta between state spaces.
+#include "server/backends/emu/ptx/coverage_math.h"
 #include "server/backends/emu/ptx/runner.h"
 
 #include <algorithm>
@@ -128,6 +129,9 @@ Status BlockRunner::ExecConvert(const Instr& in, const Operands& o) {
   switch (in.op) {
     case Op::kCvt:
       result = Convert(in, R, exec);
+      break;
+    case Op::kCvtFp8:
+      ForLanes(exec, [&](int l) { d[l] = Fp8x2ToF16x2(uint16_t(a[l]), in.mod & 1, in.mod & 2); });
       break;
     case Op::kCvtaToGeneric:
     case Op::kCvtaFromGeneric: {

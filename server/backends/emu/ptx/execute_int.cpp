@@ -1,4 +1,5 @@
 // Integer and bitwise operations (and the float forms of the arithmetic they share names with).
+#include "server/backends/emu/ptx/coverage_math.h"
 #include "server/backends/emu/ptx/runner.h"
 
 #include <algorithm>
@@ -280,6 +281,14 @@ Status BlockRunner::ExecInt(const Instr& in, const Operands& o) {
         }
         d[l] = uint32_t(acc);
       });
+      break;
+    }
+    case Op::kBmsk:
+      ForLanes(exec, [&](int l) { d[l] = Bmsk(uint32_t(a[l]), uint32_t(b[l]), in.mod & 1); });
+      break;
+    case Op::kVshr: {
+      const VideoOp op = static_cast<VideoOp>(in.mod >> 1);
+      ForLanes(exec, [&](int l) { d[l] = VshrU32(uint32_t(a[l]), uint32_t(b[l]), c ? uint32_t(c[l]) : 0, in.mod & 1, op); });
       break;
     }
     case Op::kDp2a:

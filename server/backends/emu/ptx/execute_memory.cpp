@@ -1,5 +1,6 @@
 // Loads, stores, cp.async and ldmatrix.
 #include "server/backends/emu/ptx/runner.h"
+#include "server/backends/emu/ptx/wmma.h"
 
 #include <algorithm>
 #include <cstring>
@@ -138,10 +139,53 @@ Status BlockRunner::ExecMemory(Warp& w, const Instr& in, const Operands& o) {
       }
       break;
     }
+    case Op::kWmmaLoad:
+    case Op::kWmmaStore:
+      if (exec) result = WmmaMemory(w, in, o);
+      break;
     default:
       break;
   }
   return result;
+}
+
+Status BlockRunner::WmmaMemory(Warp& w, const Instr& in, const Operands& o) {
+  static constexpr WmmaShape kShapes[] = {{16, 16, 16}, {32, 8, 16}, {8, 32, 16}};
+  const WmmaShape& shape = kShapes[in.v[1]];
+  const WmmaMatrix matrix = static_cast<WmmaMatrix>(in.mod & 3);
+  const bool row_major = in.mod & 0x10, load = in.op == Op::kWmmaLoad;
+  const uint32_t bytes = TypeBytes(in.type), per = 4 / bytes;
+  const uint32_t nregs = WmmaRegisters(matrix, in.type), slots = nregs * per;
+  const uint32_t* list = ls_->data->operand_lists.data() + in.v[0];
+  const Mem mem = static_cast<Mem>(in.mod2);
+  bool ok = true;
+  ForLanes(o.exec, [&](int l) {
+    if (!ok) return;
+    uint64_t base = (o.a ? o.a[l] : 0) + static_cast<uint64_t>(in.imm);
+    uint64_t stride = o.b ? uint32_t(o.b[l]) : WmmaDefaultStride(shape, matrix, row_major);
+    for (uint32_t s = 0; s < slots && ok; ++s) {
+      uint32_t row = 0, col = 0;
+      WmmaElement(shape, matrix, uint32_t(l), s, &row, &col);
+      uint64_t addr = base + WmmaOffset(row_major, row, col, stride) * bytes;
+      uint8_t* p = Resolve(in, mem, addr, bytes, l, w, !load);
+      if (!p) {
+        ok = false;
+        return;
+      }
+      uint64_t& reg = o.R[size_t{list[s / per]} * 32 + l];
+      const uint32_t shift = 8 * bytes * (s % per);
+      const uint64_t field = ((uint64_t{1} << (8 * bytes)) - 1) << shift;
+      uint32_t value = 0;
+      if (load) {
+        std::memcpy(&value, p, bytes);
+        reg = (s % per == 0 ? 0 : reg & ~field) | (uint64_t{value} << shift);
+      } else {
+        value = static_cast<uint32_t>((reg & field) >> shift);
+        std::memcpy(p, &value, bytes);
+      }
+    }
+  });
+  return ok ? Status::Ok() : err_;
 }
 
 }  // namespace vgpu::ptx

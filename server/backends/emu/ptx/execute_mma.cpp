@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "server/backends/emu/ptx/math.h"
+#include "server/backends/emu/ptx/mma_volta.h"
+#include "server/backends/emu/ptx/wmma.h"
 #include "server/backends/emu/ptx/runner.h"
 
 namespace vgpu::ptx {
@@ -20,6 +22,7 @@ Dims ShapeDims(MmaShape s) {
     case MmaShape::kM16N8K4: return {16, 8, 4};
     case MmaShape::kM16N8K32: return {16, 8, 32};
     case MmaShape::kM8N8K16: return {8, 8, 16};
+    case MmaShape::kM8N8K4: return {8, 8, 4};
   }
   return {0, 0, 0};
 }
@@ -49,6 +52,7 @@ void ElementA(const MmaForm& f, uint32_t lane, uint32_t i, uint32_t* row, uint32
     case MmaShape::kM16N8K4: *row = g + 8 * i; *col = t; return;  // tf32
     case MmaShape::kM16N8K32: *row = g + 8 * ((i >> 2) & 1); *col = t * 4 + (i & 3) + 16 * (i >> 3); return;
     case MmaShape::kM8N8K16: *row = g; *col = t * 4 + i; return;
+    case MmaShape::kM8N8K4: M8N8K4ElementA(!f.a_col, lane, i, row, col); return;
   }
 }
 
@@ -62,6 +66,7 @@ void ElementB(const MmaForm& f, uint32_t lane, uint32_t i, uint32_t* row, uint32
     case MmaShape::kM16N8K4: *row = t; return;
     case MmaShape::kM16N8K32: *row = t * 4 + (i & 3) + 16 * (i >> 2); return;
     case MmaShape::kM8N8K16: *row = t * 4 + i; return;
+    case MmaShape::kM8N8K4: M8N8K4ElementB(f.b_row, lane, i, row, col); return;
   }
 }
 
@@ -100,7 +105,7 @@ double Decode(Type t, uint32_t bits) {
 bool ParseMmaShape(std::string_view text, MmaShape* shape) {
   static constexpr std::pair<std::string_view, MmaShape> kShapes[] = {
       {".m16n8k16", MmaShape::kM16N8K16}, {".m16n8k8", MmaShape::kM16N8K8}, {".m16n8k4", MmaShape::kM16N8K4},
-      {".m16n8k32", MmaShape::kM16N8K32}, {".m8n8k16", MmaShape::kM8N8K16}};
+      {".m16n8k32", MmaShape::kM16N8K32}, {".m8n8k16", MmaShape::kM8N8K16}, {".m8n8k4", MmaShape::kM8N8K4}};
   for (auto [name, s] : kShapes)
     if (name == text) {
       *shape = s;
@@ -110,6 +115,12 @@ bool ParseMmaShape(std::string_view text, MmaShape* shape) {
 }
 
 bool CountMmaRegisters(const MmaForm& f, MmaCounts* counts) {
+  if (f.shape == MmaShape::kM8N8K4) {
+    auto accumulator = [](Type t) { return t == Type::kF16 || t == Type::kF32; };
+    if (f.a != Type::kF16 || f.b != Type::kF16 || !accumulator(f.c) || !accumulator(f.d) || f.saturate) return false;
+    *counts = {M8N8K4Registers(f.d), 2, 2, M8N8K4Registers(f.c)};
+    return true;
+  }
   Dims dims = ShapeDims(f.shape);
   uint32_t abits = ElementBits(f.a), bbits = ElementBits(f.b);
   bool integer = abits == 8;
@@ -122,6 +133,7 @@ bool CountMmaRegisters(const MmaForm& f, MmaCounts* counts) {
     case MmaShape::kM16N8K8: if (abits == 8) return false; break;
     case MmaShape::kM16N8K4: if (abits != 32) return false; break;
     case MmaShape::kM16N8K32: case MmaShape::kM8N8K16: if (!integer) return false; break;
+    case MmaShape::kM8N8K4: return false;
   }
   if (f.a == Type::kB32 && (f.c != Type::kF32 || f.d != Type::kF32)) return false;
   if (f.a == Type::kBF16 && (f.c != Type::kF32 || f.d != Type::kF32)) return false;
@@ -134,6 +146,7 @@ bool CountMmaRegisters(const MmaForm& f, MmaCounts* counts) {
 }
 
 void RunMma(const MmaForm& f, const MmaCounts& counts, uint64_t* const* regs, uint32_t exec) {
+  if (f.shape == MmaShape::kM8N8K4) return RunMmaM8N8K4(!f.a_col, f.b_row, f.c, f.d, regs, exec);
   Dims dims = ShapeDims(f.shape);
   uint64_t* const* d_regs = regs;
   uint64_t* const* a_regs = d_regs + counts.d;
@@ -236,6 +249,18 @@ Status BlockRunner::ExecMma(const Instr& in, const Operands& o) {
       uint64_t* regs[24];
       for (uint32_t i = 0; i < counts.d + counts.a + counts.b + counts.c; ++i) regs[i] = R + size_t{list[i]} * 32;
       RunMma(form, counts, regs, exec);
+      break;
+    }
+    case Op::kWmmaMma: {
+      if (!exec) break;
+      static constexpr WmmaShape kShapes[] = {{16, 16, 16}, {32, 8, 16}, {8, 32, 16}};
+      const Type ab = static_cast<Type>(in.mod), c_type = in.type2, d_type = in.type;
+      uint32_t n = WmmaRegisters(WmmaMatrix::kC, d_type) + 2 * WmmaRegisters(WmmaMatrix::kA, ab) +
+                   WmmaRegisters(WmmaMatrix::kC, c_type);
+      const uint32_t* list = ls_->data->operand_lists.data() + in.v[0];
+      uint64_t* regs[32];
+      for (uint32_t i = 0; i < n; ++i) regs[i] = R + size_t{list[i]} * 32;
+      RunWmma(kShapes[in.v[1]], ab, c_type, d_type, in.flags & kSat, regs, exec);
       break;
     }
     default:

@@ -1,4 +1,5 @@
 // Barriers and operations across a warp: bar, bar.red, bar.warp.sync, shfl, vote, match, activemask.
+#include "server/backends/emu/ptx/coverage_math.h"
 #include "server/backends/emu/ptx/runner.h"
 
 #include <bit>
@@ -110,6 +111,16 @@ Status BlockRunner::ExecWarp(Warp& w, const Instr& in, const Operands& o, bool* 
         case VoteMode::kUni: v = ballot == 0 || ballot == exec; break;
         default: v = ballot; break;
       }
+      ForLanes(exec, [&](int l) { d[l] = v; });
+      break;
+    }
+    case Op::kRedux: {
+      if (!exec) break;
+      const uint64_t* e = R + size_t{in.e} * 32;
+      if (park(uint32_t(e[std::countr_zero(exec)]))) { *jumped = true; return result; }
+      uint32_t lanes[32] = {};
+      ForLanes(exec, [&](int l) { lanes[l] = uint32_t(a[l]); });
+      uint32_t v = Redux(lanes, exec, static_cast<ReduxOp>(in.mod), in.type == Type::kS32);
       ForLanes(exec, [&](int l) { d[l] = v; });
       break;
     }

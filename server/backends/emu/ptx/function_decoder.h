@@ -191,6 +191,16 @@ class FunctionDecoder {
   Result<bool> DecodeActivemask(const AstInstr& a, Mods& mods, Instr& in, const OpcodeInfo& info);
   Result<bool> DecodeMovmatrix(const AstInstr& a, Mods& mods, Instr& in, const OpcodeInfo& info);
   Result<bool> DecodeMma(const AstInstr& a, Mods& mods, Instr& in, const OpcodeInfo& info);
+  // decode_coverage.cpp: what real ggml-cuda PTX needed beyond the above (tools/ptx_coverage).
+  Result<bool> DecodeBmsk(const AstInstr& a, Mods& mods, Instr& in, const OpcodeInfo& info);
+  Result<bool> DecodeVideo(const AstInstr& a, Mods& mods, Instr& in, const OpcodeInfo& info);
+  Result<bool> DecodeGridDepControl(const AstInstr& a, Mods& mods, Instr& in, const OpcodeInfo& info);
+  Result<bool> DecodeRedux(const AstInstr& a, Mods& mods, Instr& in, const OpcodeInfo& info);
+  Result<bool> DecodeWmma(const AstInstr& a, Mods& mods, Instr& in, const OpcodeInfo& info);
+  Result<bool> DecodeCvtFp8(const AstInstr& a, Mods& mods, Instr& in);
+  // Appends a register list operand ({%r1, ...} or one register) of exactly `count` registers
+  // to ModuleData::operand_lists.
+  Status OperandList(const AstOperand& list, uint32_t count, bool destination);
 
   ModuleCtx& m_;
   uint32_t fi_;

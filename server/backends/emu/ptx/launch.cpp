@@ -20,18 +20,17 @@ constexpr uint64_t kMaxBlockStateBytes = uint64_t{1} << 30;
 std::atomic<uint64_t> g_executed{0};
 std::atomic<uint64_t> g_serial{1};
 
-// Why the next block must not start, if it must not.
-Status Interrupted(const LaunchLimits& limits, const std::string& kernel) {
-  if (limits.cancelled && limits.cancelled()) {
+}  // namespace
+
+Status LaunchLimits::Check(const std::string& kernel) const {
+  if (cancelled && cancelled()) {
     return Status(Code::kLaunchFailed, "ptx: launch of " + kernel + " stopped: its client is gone or the server is stopping");
   }
-  if (std::chrono::steady_clock::now() >= limits.deadline) {
+  if (std::chrono::steady_clock::now() >= deadline) {
     return Status(Code::kLaunchTimeout, "ptx: launch of " + kernel + " ran past the kernel timeout");
   }
   return Status();
 }
-
-}  // namespace
 
 uint64_t ExecutedThreadInstructions() { return g_executed.load(); }
 
@@ -78,6 +77,7 @@ Status Launch(const Module& module, std::string_view kernel, const LaunchConfig&
   ls.memory = &memory;
   ls.shared_bytes = static_cast<uint32_t>(shared);
   ls.threads_per_block = static_cast<uint32_t>(threads);
+  ls.limits = &limits;
   for (uint32_t f : lay.reachable) {
     for (const ConstSlot& c : data.funcs[f].consts) {
       uint64_t v = 0;
@@ -120,7 +120,7 @@ Status Launch(const Module& module, std::string_view kernel, const LaunchConfig&
     while (!failed.load(std::memory_order_relaxed)) {
       uint64_t b = next.fetch_add(1);
       if (b >= blocks) break;
-      Status s = Interrupted(limits, ls.kernel_name);
+      Status s = limits.Check(ls.kernel_name);
       if (s.ok()) {
         try {
           s = RunBlock(ls, b, &executed);

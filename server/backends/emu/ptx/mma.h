@@ -12,7 +12,8 @@
 
 namespace vgpu::ptx {
 
-enum class MmaShape : uint8_t { kM16N8K16, kM16N8K8, kM16N8K4, kM16N8K32, kM8N8K16 };
+// kM8N8K4 is Volta's f16 form (mma_volta.h): four quad-pair products per warp.
+enum class MmaShape : uint8_t { kM16N8K16, kM16N8K8, kM16N8K4, kM16N8K32, kM8N8K16, kM8N8K4 };
 
 // What one mma instruction multiplies. `a`/`b` are element types (kF16,
 // kBF16, kB32 for tf32, kS8, kU8); `c`/`d` are kF32, kF16 or kS32.
@@ -20,6 +21,7 @@ struct MmaForm {
   MmaShape shape = MmaShape::kM16N8K16;
   Type a = Type::kNone, b = Type::kNone, c = Type::kNone, d = Type::kNone;
   bool saturate = false;  // .satfinite on integer forms
+  bool a_col = false, b_row = false;  // .col A / .row B: only m8n8k4 has them
 };
 
 // Parses "m16n8k16" etc.; false if unknown.

@@ -90,10 +90,19 @@ class DeviceMemory {
   virtual uint8_t* Translate(uint64_t address, uint64_t size) = 0;
 };
 
+// Receives the text of device printf (vprintf) calls, formatted, in the order the threads
+// ran them. Several of a launch's worker threads may call it at once.
+class HostOutput {
+ public:
+  virtual ~HostOutput() = default;
+  virtual void Printf(std::string_view text) = 0;
+};
+
 struct LaunchConfig {
   uint32_t grid[3];
   uint32_t block[3];
   uint32_t dynamic_shared_bytes;
+  HostOutput* output = nullptr;  // null: printf text is dropped
 };
 
 // Most shared memory (static + dynamic) one block may use.
@@ -105,9 +114,14 @@ inline constexpr uint32_t kMaxSharedBytesPerBlock = 100 * 1024;
 struct LaunchLimits {
   std::function<bool()> cancelled;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Why the launch of `kernel` must stop now, if it must (checked between blocks and, for a
+  // block that never ends, every few hundred thousand instructions inside it).
+  Status Check(const std::string& kernel) const;
 };
 
-// Runs `kernel` to completion. `params` is the packed parameter buffer (layout of
+// Runs `kernel` to completion. A thread that calls __assertfail (device assert) stops the
+// launch with Code::kAssert and "file:line: function: Assertion `expr` failed.".
+// `params` is the packed parameter buffer (layout of
 // Kernel::params). `global_addresses` gives the device address of every Module::globals()
 // entry (the caller allocates and initialises them in `memory`). Thread-safe: several launches
 // may run at once on different modules/memories.

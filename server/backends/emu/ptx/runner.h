@@ -6,6 +6,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,11 @@ class BlockRunner {
   }
   uint64_t SpecialValue(Special s, const Warp& w, int lane);
   Status Call(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc);
+  // vprintf and __assertfail (execute_builtin.cpp); others are unsupported.
+  Status CallBuiltin(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc, const Function& callee,
+                     const CallInfo& ci);
+  // The NUL-terminated string at a generic address, or nullopt where it is not readable.
+  std::optional<std::string> ReadString(const Warp& w, int lane, uint64_t addr);
   Status Ret(Warp& w, const Instr& in, uint32_t exec, uint32_t mask, uint32_t pc);
   Status Atomic(const Instr& in, uint64_t* R, uint32_t exec, Warp& w);
   Status AtomicHalf(const Instr& in, uint64_t* R, uint32_t exec, Warp& w);
@@ -149,6 +155,8 @@ class BlockRunner {
   Status ExecCompare(const Instr& in, const Operands& o);
   Status ExecConvert(const Instr& in, const Operands& o);
   Status ExecMemory(Warp& w, const Instr& in, const Operands& o);
+  // wmma.load / wmma.store of one fragment per lane (execute_memory.cpp).
+  Status WmmaMemory(Warp& w, const Instr& in, const Operands& o);
   Status ExecControl(Warp& w, const Instr& in, const Operands& o, bool* jumped);
   Status ExecWarp(Warp& w, const Instr& in, const Operands& o, bool* jumped);
   Status ExecMma(const Instr& in, const Operands& o);
