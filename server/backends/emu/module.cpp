@@ -163,7 +163,7 @@ Status EmuModule::SetAttribute(uint32_t function, int32_t attribute, int32_t val
   FunctionInfo& info = functions_[function];
   switch (attribute) {
     case CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES: {
-      int32_t limit = kSharedMemoryPerBlock - info.attributes[CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES];
+      int32_t limit = kSharedMemoryPerBlockOptin - info.attributes[CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES];
       if (value < 0 || value > limit) {
         return InvalidValue("dynamic shared memory of " + std::to_string(value) + " bytes exceeds " +
                             std::to_string(limit));

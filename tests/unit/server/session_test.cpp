@@ -187,6 +187,34 @@ TEST_CASE("modules load by content address and launch with checked parameters", 
   CHECK(f.Run(*session, Alloc(1, 16)).result() == CUDA_ERROR_ILLEGAL_ADDRESS);
 }
 
+TEST_CASE("dynamic shared memory opts in up to an A100's per-block limit, not beyond", "[session][module]") {
+  Fixture f;
+  auto session = f.Open();
+  REQUIRE(f.Run(*session, CtxCreate(1)).result() == 0);
+  std::string ptx = ReadFixture("ptx/out_of_bounds.ptx");
+  wire::Call load;
+  load.mutable_module_load()->set_ctx(1);
+  load.mutable_module_load()->set_module(7);
+  load.mutable_module_load()->set_sha256(Sha256Hex(ptx));
+  load.mutable_module_load()->set_image(ptx);
+  REQUIRE(f.Run(*session, load).result() == 0);
+  auto set = [&](int32_t bytes) {
+    wire::Call call;
+    auto* op = call.mutable_func_set_attribute();
+    op->set_ctx(1);
+    op->set_module(7);
+    op->set_function(0);
+    op->set_attribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES);
+    op->set_value(bytes);
+    return f.Run(*session, call).result();
+  };
+  // ggml's MMQ kernels ask for more than 48 KiB (q2_K aborts without it).
+  CHECK(set(54336) == 0);
+  CHECK(set(163 * 1024) == 0);
+  CHECK(set(163 * 1024 + 1) == CUDA_ERROR_INVALID_VALUE);
+  CHECK(set(-1) == CUDA_ERROR_INVALID_VALUE);
+}
+
 TEST_CASE("an image with bytes that are not UTF-8 gets a reply the client can parse", "[session][module]") {
   Fixture f;
   auto session = f.Open();

@@ -106,7 +106,7 @@ struct LaunchConfig {
 };
 
 // Most shared memory (static + dynamic) one block may use.
-inline constexpr uint32_t kMaxSharedBytesPerBlock = 100 * 1024;
+inline constexpr uint32_t kMaxSharedBytesPerBlock = 163 * 1024;  // the opt-in limit the emu device reports
 
 // Stops a launch between thread blocks (a block that has started runs to its end):
 // `cancelled` (client gone, server stopping; polled often, so keep it cheap) fails the
