@@ -18,7 +18,11 @@ uint32_t DeviceSm(const DeviceInfo& device) {
                                device.attributes[CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR]);
 }
 
-FunctionInfo Describe(const ptx::Kernel& kernel, uint32_t ptx_version, uint32_t sm) {
+// ptx_arch: the virtual architecture the PTX was compiled for (80 for
+// ".target sm_80"), which is what the driver reports as PTX_VERSION, not the
+// ISA version (".version 9.1"): CUB matches ptxVersion * 10 against
+// __CUDA_ARCH_LIST__ and fails with cudaErrorInvalidDeviceFunction otherwise.
+FunctionInfo Describe(const ptx::Kernel& kernel, uint32_t ptx_arch, uint32_t sm) {
   FunctionInfo info;
   info.name = kernel.name;
   for (const auto& param : kernel.params) info.params.push_back({param.offset, param.size});
@@ -29,7 +33,7 @@ FunctionInfo Describe(const ptx::Kernel& kernel, uint32_t ptx_version, uint32_t 
   a[CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES] = static_cast<int32_t>(kernel.static_shared_bytes);
   a[CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES] = static_cast<int32_t>(kernel.local_bytes_per_thread);
   a[CU_FUNC_ATTRIBUTE_NUM_REGS] = static_cast<int32_t>(kernel.num_regs);
-  a[CU_FUNC_ATTRIBUTE_PTX_VERSION] = static_cast<int32_t>(ptx_version);
+  a[CU_FUNC_ATTRIBUTE_PTX_VERSION] = static_cast<int32_t>(ptx_arch);
   a[CU_FUNC_ATTRIBUTE_BINARY_VERSION] = static_cast<int32_t>(sm);
   a[CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES] =
       kSharedMemoryPerBlock - static_cast<int32_t>(std::min<uint32_t>(kernel.static_shared_bytes, kSharedMemoryPerBlock));
@@ -63,7 +67,7 @@ Result<std::unique_ptr<EmuModule>> EmuModule::Load(std::span<const uint8_t> imag
   if (ptx_entry != nullptr && ptx_entry->kind == image::Entry::Kind::kPtx) {
     VGPU_ASSIGN_OR_RETURN(module->ptx_, ptx::Module::Parse(ptx_entry->bytes));
     for (const auto& kernel : module->ptx_->kernels()) {
-      module->functions_.push_back(Describe(kernel, module->ptx_->ptx_version(), sm));
+      module->functions_.push_back(Describe(kernel, module->ptx_->target_sm(), sm));
     }
     for (const auto& global : module->ptx_->globals()) {
       VGPU_ASSIGN_OR_RETURN(uint64_t dptr, memory.Allocate(std::max<uint64_t>(global.size, 1)));
