@@ -19,6 +19,8 @@ constexpr uint64_t kSpaceBase = 0x200000000000ull;
 constexpr uint64_t kSlotBytes = 1ull << 32;
 constexpr uint64_t kSlots = 4096;
 
+static_assert(SessionMemory::kKernelOverrunBytes < kGuardBytes, "a kernel's overrun must not reach the next allocation");
+
 uint64_t Rounded(uint64_t size) { return (size + kAlignment - 1) / kAlignment * kAlignment; }
 
 uint64_t RandomBase() {
@@ -58,7 +60,7 @@ Result<uint64_t> SessionMemory::Allocate(uint64_t size) {
   }
   VGPU_RETURN_IF_ERROR(pool_.Reserve(Rounded(size)));
   // calloc: fresh device memory reads as zero, and untouched pages cost nothing.
-  auto* bytes = static_cast<uint8_t*>(std::calloc(size, 1));
+  auto* bytes = static_cast<uint8_t*>(std::calloc(Rounded(size) + kKernelOverrunBytes, 1));
   if (bytes == nullptr) {
     pool_.Release(Rounded(size));
     return OutOfMemory("the server has no host memory left for " + std::to_string(size) + " bytes");
@@ -79,13 +81,23 @@ Status SessionMemory::Free(uint64_t address) {
   return Status();
 }
 
-uint8_t* SessionMemory::Translate(uint64_t address, uint64_t size) {
+template <typename Reach>
+uint8_t* SessionMemory::Find(uint64_t address, uint64_t size, Reach reach) {
   auto it = blocks_.upper_bound(address);
   if (it == blocks_.begin()) return nullptr;
   --it;
   uint64_t offset = address - it->first;
-  if (offset > it->second.size || size > it->second.size - offset) return nullptr;
+  uint64_t limit = reach(it->second);
+  if (offset > limit || size > limit - offset) return nullptr;
   return it->second.bytes.get() + offset;
+}
+
+uint8_t* SessionMemory::Translate(uint64_t address, uint64_t size) {
+  return Find(address, size, [](const Block& b) { return b.size; });
+}
+
+uint8_t* SessionMemory::TranslateKernelAccess(uint64_t address, uint64_t size) {
+  return Find(address, size, [](const Block& b) { return Rounded(b.size) + kKernelOverrunBytes; });
 }
 
 }  // namespace vgpu::backend::emu

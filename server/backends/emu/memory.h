@@ -42,15 +42,24 @@ class SessionMemory final : public ptx::DeviceMemory {
   Status Free(uint64_t address);
   // Host pointer for [address, address+size) inside one allocation, else nullptr.
   uint8_t* Translate(uint64_t address, uint64_t size) override;
+  // For kernels: [address, address+size) may also reach up to kKernelOverrunBytes past the
+  // allocation's 256-byte-rounded end. A real GPU maps whole pages (2 MiB for cuMemAlloc), so
+  // such reads do not fault there, and kernels rely on it: ggml's MMQ with expert ids reads a
+  // full tile of ids_dst past the end of a pool buffer and ignores the extra entries.
+  uint8_t* TranslateKernelAccess(uint64_t address, uint64_t size) override;
+  static constexpr uint64_t kKernelOverrunBytes = 4096;
 
  private:
   struct FreeDeleter {
     void operator()(uint8_t* p) const { std::free(p); }
   };
   struct Block {
-    std::unique_ptr<uint8_t, FreeDeleter> bytes;
+    std::unique_ptr<uint8_t, FreeDeleter> bytes;  // size rounded, plus kKernelOverrunBytes
     uint64_t size;
   };
+  // Host pointer for [address, address+size) within `reach(block)` bytes of one block's start.
+  template <typename Reach>
+  uint8_t* Find(uint64_t address, uint64_t size, Reach reach);
   DevicePool& pool_;
   uint64_t next_;  // this session's next address
   std::map<uint64_t, Block> blocks_;

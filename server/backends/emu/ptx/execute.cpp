@@ -27,13 +27,13 @@ uint8_t* BlockRunner::GlobalSlow(uint64_t addr, uint32_t size) {
   for (uint64_t granule : {uint64_t{4096}, uint64_t{256}}) {
     uint64_t base = addr & ~(granule - 1);
     if (addr + size > base + granule || addr + size < addr) continue;
-    if (uint8_t* p = mem->Translate(base, granule)) {
+    if (uint8_t* p = mem->TranslateKernelAccess(base, granule)) {
       e = {base, granule, p};
       return p + (addr - base);
     }
   }
   if (addr + size < addr) return nullptr;
-  return mem->Translate(addr, size);
+  return mem->TranslateKernelAccess(addr, size);
 }
 
 Status BlockRunner::Unsupported(const Instr& in, const std::string& what) {

@@ -88,6 +88,10 @@ class DeviceMemory {
   // Host pointer for [address, address+size) when that range lies inside one live allocation,
   // else nullptr.
   virtual uint8_t* Translate(uint64_t address, uint64_t size) = 0;
+  // What a kernel's loads and stores use: like Translate, but an implementation may let a
+  // kernel run a little past an allocation's end, as hardware does (its pages are larger than
+  // the allocation).
+  virtual uint8_t* TranslateKernelAccess(uint64_t address, uint64_t size) { return Translate(address, size); }
 };
 
 // Receives the text of device printf (vprintf) calls, formatted, in the order the threads
