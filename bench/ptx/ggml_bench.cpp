@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "server/backends/emu/ptx/math.h"
+#include "bench/ptx/host_memory.h"
 #include "server/backends/emu/ptx/ptx.h"
 
 namespace {
@@ -28,42 +29,8 @@ using vgpu::ptx::Kernel;
 using vgpu::ptx::LaunchConfig;
 using vgpu::ptx::Module;
 
-class HostMemory : public vgpu::ptx::DeviceMemory {
- public:
-  template <typename T>
-  uint64_t Upload(const std::vector<T>& v) {
-    uint64_t addr = next_;
-    next_ += (v.size() * sizeof(T) + 255) / 256 * 256 + 4096;
-    auto& block = blocks_[addr];
-    block.resize(v.size() * sizeof(T));
-    std::memcpy(block.data(), v.data(), block.size());
-    return addr;
-  }
-  template <typename T>
-  std::vector<T> Download(uint64_t addr, size_t n) {
-    std::vector<T> out(n);
-    std::memcpy(out.data(), Translate(addr, n * sizeof(T)), n * sizeof(T));
-    return out;
-  }
-  uint8_t* Translate(uint64_t address, uint64_t size) override {
-    auto it = blocks_.upper_bound(address);
-    if (it == blocks_.begin()) return nullptr;
-    --it;
-    uint64_t off = address - it->first;
-    if (off > it->second.size() || size > it->second.size() - off) return nullptr;
-    return it->second.data() + off;
-  }
-
- private:
-  uint64_t next_ = 0x7000'0000'0000ull;
-  std::map<uint64_t, std::vector<uint8_t>> blocks_;
-};
-
-double CpuSeconds() {
-  rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-}
+using vgpu::bench::CpuSeconds;
+using vgpu::bench::HostMemory;
 
 struct Timing {
   double wall = 0, cpu = 0;

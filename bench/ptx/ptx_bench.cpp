@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/ptx/host_memory.h"
 #include "server/backends/emu/ptx/ptx.h"
 
 namespace {
@@ -21,33 +22,8 @@ using vgpu::ptx::Kernel;
 using vgpu::ptx::LaunchConfig;
 using vgpu::ptx::Module;
 
-class HostMemory : public DeviceMemory {
- public:
-  uint64_t Alloc(size_t bytes) {
-    uint64_t addr = next_;
-    next_ += (bytes + 255) / 256 * 256 + 4096;
-    blocks_[addr].assign(bytes, 0);
-    return addr;
-  }
-  uint8_t* Translate(uint64_t address, uint64_t size) override {
-    auto it = blocks_.upper_bound(address);
-    if (it == blocks_.begin()) return nullptr;
-    --it;
-    uint64_t off = address - it->first;
-    if (off > it->second.size() || size > it->second.size() - off) return nullptr;
-    return it->second.data() + off;
-  }
-
- private:
-  uint64_t next_ = 0x7000'0000'0000ull;
-  std::map<uint64_t, std::vector<uint8_t>> blocks_;
-};
-
-double CpuSeconds() {
-  rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-}
+using vgpu::bench::CpuSeconds;
+using vgpu::bench::HostMemory;
 
 template <typename T>
 void Put(std::vector<uint8_t>& params, const Kernel& k, size_t i, T v) {
