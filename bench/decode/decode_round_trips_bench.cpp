@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/bench_server.h"
 #include "bench/common/tcp_ping_pong.h"
 #include "tests/e2e/harness/server_process.h"
 
@@ -149,19 +150,10 @@ int main(int argc, char** argv) {
   const int tokens = argc > 1 ? std::atoi(argv[1]) : 20;
   const int launches = argc > 2 ? std::atoi(argv[2]) : 50;
   const std::string ptx = argc > 3 ? argv[3] : VGPU_BENCH_VECTOR_ADD_PTX;
-  std::unique_ptr<vgpu::test::ServerProcess> server;
-  std::string address;
-  if (const char* env = std::getenv("VGPU_SERVER"); env && *env) {
-    address = env;
-  } else {
-    server = vgpu::test::ServerProcess::Start();
-    if (!server) {
-      std::fprintf(stderr, "vgpu-server did not start\n");
-      return 1;
-    }
-    address = server->address();
-    setenv("VGPU_SERVER", address.c_str(), 1);
-  }
+  vgpu::bench::BenchServer bench_server;
+  if (!vgpu::bench::UseOrStartServer(&bench_server)) return 1;
+  const auto& server = bench_server.started;
+  const std::string& address = bench_server.address;
   const double tcp = vgpu::bench::TcpPingPongMicros(2000);
   Run once = RunChild(argv[0], tokens, launches, ptx);
   Run twice = RunChild(argv[0], 2 * tokens, launches, ptx);

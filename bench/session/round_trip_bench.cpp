@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/common/bench_server.h"
 #include "bench/common/tcp_ping_pong.h"
 #include "tests/e2e/harness/server_process.h"
 
@@ -46,19 +47,10 @@ double Micros(Clock::duration d) { return std::chrono::duration<double, std::mic
 
 int main(int argc, char** argv) {
   std::string ptx_path = argc > 1 ? argv[1] : VGPU_BENCH_VECTOR_ADD_PTX;
-  std::unique_ptr<vgpu::test::ServerProcess> server;
-  std::string address;
-  if (const char* env = std::getenv("VGPU_SERVER"); env && *env) {
-    address = env;
-  } else {
-    server = vgpu::test::ServerProcess::Start();
-    if (!server) {
-      std::fprintf(stderr, "vgpu-server did not start\n");
-      return 1;
-    }
-    address = server->address();
-    setenv("VGPU_SERVER", address.c_str(), 1);
-  }
+  vgpu::bench::BenchServer bench_server;
+  if (!vgpu::bench::UseOrStartServer(&bench_server)) return 1;
+  const auto& server = bench_server.started;
+  const std::string& address = bench_server.address;
 
   const int rounds = 2000;
   double tcp = vgpu::bench::TcpPingPongMicros(rounds);
