@@ -15,36 +15,55 @@ namespace {
 // instead of one pinned allocation as large as the copy.
 constexpr size_t kUploadChunk = size_t{32} << 20;
 
+// A pinned staging buffer for one copy, and the event that says when the copy is done with it.
+struct Staged {
+  CUevent done;
+  PinnedBlock block;
+};
+
+Result<Staged> AcquireStaged(ContextState& state, size_t bytes) {
+  VGPU_ASSIGN_OR_RETURN(CUevent done, state.events.Acquire());
+  Result<PinnedBlock> block = state.staging.Acquire(bytes);
+  if (!block.ok()) {
+    state.events.Release(done);
+    return block.status();
+  }
+  return Staged{done, *block};
+}
+
+// After the caller enqueued a copy through `staged.block` (`copy_result`), records `done`
+// behind it. On failure nothing leaks: the buffer goes back to the pool, or, when the copy is
+// enqueued but cannot be tracked, is retired (never reused); the event is released.
+template <typename DescribeCall>
+Status RecordStaged(ContextState& state, const Staged& staged, CUstream stream, CUresult copy_result,
+                    DescribeCall&& call) {
+  const Driver& d = *state.driver;
+  if (Status s = d.Check(copy_result, call); !s.ok()) {
+    state.staging.Release(staged.block);
+    state.events.Release(staged.done);
+    return s;
+  }
+  if (Status s = d.Check(d.cuEventRecord(staged.done, stream), [&] { return call() + ": cuEventRecord"; }); !s.ok()) {
+    state.staging.Retire(staged.block);
+    state.events.Release(staged.done);
+    return s;
+  }
+  return Status();
+}
+
 }  // namespace
 
 Status CudaContext::MemcpyHtoD(DevicePtr dst, std::string&& data, Handle stream) {
   VGPU_RETURN_IF_ERROR(Enter());
-  StagingPool& staging = state_->staging;
   for (size_t offset = 0; offset < data.size(); offset += kUploadChunk) {
     const size_t bytes = std::min(kUploadChunk, data.size() - offset);
-    VGPU_ASSIGN_OR_RETURN(CUevent done, state_->events.Acquire());
-    Result<PinnedBlock> block = staging.Acquire(bytes);
-    if (!block.ok()) {
-      state_->events.Release(done);
-      return block.status();
-    }
-    std::memcpy(block->data, data.data() + offset, bytes);
-
+    VGPU_ASSIGN_OR_RETURN(Staged staged, AcquireStaged(*state_, bytes));
+    std::memcpy(staged.block.data, data.data() + offset, bytes);
     auto call = [&] { return "cuMemcpyHtoDAsync_v2 (" + Hex(dst + offset) + ", " + std::to_string(bytes) + " bytes)"; };
-    if (Status s = d().Check(d().cuMemcpyHtoDAsync(dst + offset, block->data, bytes, ToStream(stream)), call);
-        !s.ok()) {
-      staging.Release(*block);
-      state_->events.Release(done);
-      return s;
-    }
-    if (Status s = d().Check(d().cuEventRecord(done, ToStream(stream)), [&] { return call() + ": cuEventRecord"; });
-        !s.ok()) {
-      // The copy is enqueued but cannot be tracked: never reuse its buffer.
-      staging.Retire(*block);
-      state_->events.Release(done);
-      return s;
-    }
-    staging.ReleaseAfter(*block, done, ToStream(stream));
+    VGPU_RETURN_IF_ERROR(RecordStaged(*state_, staged, ToStream(stream),
+                                      d().cuMemcpyHtoDAsync(dst + offset, staged.block.data, bytes, ToStream(stream)),
+                                      call));
+    state_->staging.ReleaseAfter(staged.block, staged.done, ToStream(stream));
   }
   return Status();
 }
@@ -55,26 +74,11 @@ Result<Wait> CudaContext::MemcpyDtoH(std::string* dst, DevicePtr src, uint64_t b
     dst->clear();
     return Done();
   }
-  StagingPool& staging = state_->staging;
-  VGPU_ASSIGN_OR_RETURN(CUevent done, state_->events.Acquire());
-  Result<PinnedBlock> block = staging.Acquire(bytesize);
-  if (!block.ok()) {
-    state_->events.Release(done);
-    return block.status();
-  }
+  VGPU_ASSIGN_OR_RETURN(Staged staged, AcquireStaged(*state_, bytesize));
   auto call = [&] { return "cuMemcpyDtoHAsync_v2 (" + Hex(src) + ", " + std::to_string(bytesize) + " bytes)"; };
-  if (Status s = d().Check(d().cuMemcpyDtoHAsync(block->data, src, bytesize, ToStream(stream)), call); !s.ok()) {
-    staging.Release(*block);
-    state_->events.Release(done);
-    return s;
-  }
-  if (Status s = d().Check(d().cuEventRecord(done, ToStream(stream)), [&] { return call() + ": cuEventRecord"; });
-      !s.ok()) {
-    staging.Retire(*block);
-    state_->events.Release(done);
-    return s;
-  }
-  return MakeCopyOutWait(state_, done, ToStream(stream), *block, dst, bytesize);
+  VGPU_RETURN_IF_ERROR(RecordStaged(*state_, staged, ToStream(stream),
+                                    d().cuMemcpyDtoHAsync(staged.block.data, src, bytesize, ToStream(stream)), call));
+  return MakeCopyOutWait(state_, staged.done, ToStream(stream), staged.block, dst, bytesize);
 }
 
 Status CudaContext::MemcpyDtoD(DevicePtr dst, DevicePtr src, uint64_t bytesize, Handle stream) {
@@ -146,61 +150,29 @@ std::string Describe(const char* what, const Extent3D& extent) {
 Status CudaContext::Memcpy3DHtoD(const PitchedPtr& dst, const Extent3D& extent, std::string&& packed,
                                  Handle stream) {
   VGPU_RETURN_IF_ERROR(Enter());
-  StagingPool& staging = state_->staging;
-  VGPU_ASSIGN_OR_RETURN(CUevent done, state_->events.Acquire());
-  Result<PinnedBlock> block = staging.Acquire(packed.size());
-  if (!block.ok()) {
-    state_->events.Release(done);
-    return block.status();
-  }
-  std::memcpy(block->data, packed.data(), packed.size());
+  VGPU_ASSIGN_OR_RETURN(Staged staged, AcquireStaged(*state_, packed.size()));
+  std::memcpy(staged.block.data, packed.data(), packed.size());
   CUDA_MEMCPY3D m{};
-  SetPackedHost(m, true, block->data, extent);
+  SetPackedHost(m, true, staged.block.data, extent);
   SetDevice(m, false, dst);
   SetExtent(m, extent);
-  auto call = [&] { return Describe("host to device", extent); };
-  if (Status s = d().Check(d().cuMemcpy3DAsync(&m, ToStream(stream)), call); !s.ok()) {
-    staging.Release(*block);
-    state_->events.Release(done);
-    return s;
-  }
-  if (Status s = d().Check(d().cuEventRecord(done, ToStream(stream)), [&] { return call() + ": cuEventRecord"; });
-      !s.ok()) {
-    staging.Retire(*block);
-    state_->events.Release(done);
-    return s;
-  }
-  staging.ReleaseAfter(*block, done, ToStream(stream));
+  VGPU_RETURN_IF_ERROR(RecordStaged(*state_, staged, ToStream(stream), d().cuMemcpy3DAsync(&m, ToStream(stream)),
+                                    [&] { return Describe("host to device", extent); }));
+  state_->staging.ReleaseAfter(staged.block, staged.done, ToStream(stream));
   return Status();
 }
 
 Result<Wait> CudaContext::Memcpy3DDtoH(std::string* packed, const PitchedPtr& src, const Extent3D& extent,
                                        Handle stream) {
   VGPU_RETURN_IF_ERROR(Enter());
-  StagingPool& staging = state_->staging;
-  VGPU_ASSIGN_OR_RETURN(CUevent done, state_->events.Acquire());
-  Result<PinnedBlock> block = staging.Acquire(extent.packed_bytes());
-  if (!block.ok()) {
-    state_->events.Release(done);
-    return block.status();
-  }
+  VGPU_ASSIGN_OR_RETURN(Staged staged, AcquireStaged(*state_, extent.packed_bytes()));
   CUDA_MEMCPY3D m{};
   SetDevice(m, true, src);
-  SetPackedHost(m, false, block->data, extent);
+  SetPackedHost(m, false, staged.block.data, extent);
   SetExtent(m, extent);
-  auto call = [&] { return Describe("device to host", extent); };
-  if (Status s = d().Check(d().cuMemcpy3DAsync(&m, ToStream(stream)), call); !s.ok()) {
-    staging.Release(*block);
-    state_->events.Release(done);
-    return s;
-  }
-  if (Status s = d().Check(d().cuEventRecord(done, ToStream(stream)), [&] { return call() + ": cuEventRecord"; });
-      !s.ok()) {
-    staging.Retire(*block);
-    state_->events.Release(done);
-    return s;
-  }
-  return MakeCopyOutWait(state_, done, ToStream(stream), *block, packed, extent.packed_bytes());
+  VGPU_RETURN_IF_ERROR(RecordStaged(*state_, staged, ToStream(stream), d().cuMemcpy3DAsync(&m, ToStream(stream)),
+                                    [&] { return Describe("device to host", extent); }));
+  return MakeCopyOutWait(state_, staged.done, ToStream(stream), staged.block, packed, extent.packed_bytes());
 }
 
 Status CudaContext::Memcpy3DDtoD(const PitchedPtr& dst, const PitchedPtr& src, const Extent3D& extent,
