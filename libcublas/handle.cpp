@@ -21,9 +21,20 @@ cublasContext* Checked(cublasHandle_t handle) {
   return Live().count(handle) ? handle : nullptr;
 }
 
+// The getters of handle state: a live handle and somewhere to write the value.
+template <typename Out, typename Field>
+cublasStatus_t GetSetting(cublasHandle_t handle, Out* out, Field cublasContext::*field) {
+  cublasContext* h = Checked(handle);
+  if (h == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
+  if (out == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
+  *out = h->*field;
+  return CUBLAS_STATUS_SUCCESS;
+}
+
 }  // namespace vgpu::blas
 
 using vgpu::blas::Checked;
+using vgpu::blas::GetSetting;
 
 extern "C" {
 
@@ -61,11 +72,7 @@ VGPU_BLAS_EXPORT cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, cudaSt
 }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasGetStream_v2(cublasHandle_t handle, cudaStream_t* streamId) {
-  cublasContext* h = Checked(handle);
-  if (h == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (streamId == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
-  *streamId = h->stream;
-  return CUBLAS_STATUS_SUCCESS;
+  return GetSetting(handle, streamId, &cublasContext::stream);
 }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasSetWorkspace_v2(cublasHandle_t handle, void* workspace, size_t workspaceSizeInBytes) {
@@ -85,11 +92,7 @@ VGPU_BLAS_EXPORT cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasM
 }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasGetMathMode(cublasHandle_t handle, cublasMath_t* mode) {
-  cublasContext* h = Checked(handle);
-  if (h == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (mode == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
-  *mode = h->math_mode;
-  return CUBLAS_STATUS_SUCCESS;
+  return GetSetting(handle, mode, &cublasContext::math_mode);
 }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasSetPointerMode_v2(cublasHandle_t handle, cublasPointerMode_t mode) {
@@ -101,11 +104,7 @@ VGPU_BLAS_EXPORT cublasStatus_t cublasSetPointerMode_v2(cublasHandle_t handle, c
 }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasGetPointerMode_v2(cublasHandle_t handle, cublasPointerMode_t* mode) {
-  cublasContext* h = Checked(handle);
-  if (h == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (mode == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
-  *mode = h->pointer_mode;
-  return CUBLAS_STATUS_SUCCESS;
+  return GetSetting(handle, mode, &cublasContext::pointer_mode);
 }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasSetAtomicsMode(cublasHandle_t handle, cublasAtomicsMode_t mode) {
@@ -116,11 +115,7 @@ VGPU_BLAS_EXPORT cublasStatus_t cublasSetAtomicsMode(cublasHandle_t handle, cubl
 }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasGetAtomicsMode(cublasHandle_t handle, cublasAtomicsMode_t* mode) {
-  cublasContext* h = Checked(handle);
-  if (h == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (mode == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
-  *mode = h->atomics_mode;
-  return CUBLAS_STATUS_SUCCESS;
+  return GetSetting(handle, mode, &cublasContext::atomics_mode);
 }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasSetSmCountTarget(cublasHandle_t handle, int smCountTarget) {
@@ -132,11 +127,7 @@ VGPU_BLAS_EXPORT cublasStatus_t cublasSetSmCountTarget(cublasHandle_t handle, in
 }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasGetSmCountTarget(cublasHandle_t handle, int* smCountTarget) {
-  cublasContext* h = Checked(handle);
-  if (h == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
-  if (smCountTarget == nullptr) return CUBLAS_STATUS_INVALID_VALUE;
-  *smCountTarget = h->sm_count_target;
-  return CUBLAS_STATUS_SUCCESS;
+  return GetSetting(handle, smCountTarget, &cublasContext::sm_count_target);
 }
 
 VGPU_BLAS_EXPORT cublasStatus_t cublasGetVersion_v2(cublasHandle_t handle, int* version) {
