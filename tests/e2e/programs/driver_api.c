@@ -12,17 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK(call)                                                                      \
-  do {                                                                                   \
-    CUresult check_result_ = (call);                                                     \
-    if (check_result_ != CUDA_SUCCESS) {                                                 \
-      const char* name_ = NULL;                                                          \
-      cuGetErrorName(check_result_, &name_);                                             \
-      fprintf(stderr, "%s:%d: %s -> %d %s\n", __FILE__, __LINE__, #call, check_result_,  \
-              name_ ? name_ : "?");                                                      \
-      exit(1);                                                                           \
-    }                                                                                    \
-  } while (0)
+#include "check.h"
 
 static double Now(void) {
   struct timespec ts;

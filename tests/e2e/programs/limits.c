@@ -18,17 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHECK(call)                                                                     \
-  do {                                                                                  \
-    CUresult check_result_ = (call);                                                    \
-    if (check_result_ != CUDA_SUCCESS) {                                                \
-      const char* name_ = NULL;                                                         \
-      cuGetErrorName(check_result_, &name_);                                            \
-      fprintf(stderr, "%s:%d: %s -> %d %s\n", __FILE__, __LINE__, #call, check_result_, \
-              name_ ? name_ : "?");                                                     \
-      exit(1);                                                                          \
-    }                                                                                   \
-  } while (0)
+#include "check.h"
 
 #define EXPECT(cond)                                                 \
   do {                                                               \

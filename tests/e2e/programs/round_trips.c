@@ -25,14 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(call)                                                                     \
-  do {                                                                                  \
-    CUresult check_result_ = (call);                                                    \
-    if (check_result_ != CUDA_SUCCESS) {                                                \
-      fprintf(stderr, "%s:%d: %s -> %d\n", __FILE__, __LINE__, #call, check_result_);   \
-      exit(1);                                                                          \
-    }                                                                                   \
-  } while (0)
+#include "check.h"
 
 enum { kWords = 256 };
 
