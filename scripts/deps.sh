@@ -7,6 +7,7 @@ packages=(build-essential cmake ninja-build pkg-config ccache
           libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
           libcli11-dev catch2 libzstd-dev liblz4-dev libssl-dev
           libopenblas-dev  # the emu backend's cuBLAS
+          openssl          # the TLS tests make their certificates with it; so does the server package
           dpkg-dev rpm lintian)  # the last three: scripts/package.sh and its tests
 missing=()
 for p in "${packages[@]}"; do
